@@ -1,0 +1,102 @@
+// Process-wide settings and facts: threads, seeds and generator state, the libtorch version and
+// devices, and scaled-dot-product attention, which is fused in libtorch 2.x and composed from
+// matmul and softmax on 1.13.
+#include "common.h"
+
+namespace t2 {
+
+static Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  return guard(info, "setNumThreads", [&]() -> Napi::Value {
+    int64_t n = argI(info, 0, "setNumThreads", "threads");
+    if (n < 1) throw std::invalid_argument("threads must be at least 1, got " + std::to_string(n));
+    at::set_num_threads(static_cast<int>(n));
+    return info.Env().Undefined();
+  });
+}
+
+static Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+static Napi::Value manualSeed(const Napi::CallbackInfo& info) {
+  return guard(info, "manualSeed", [&]() -> Napi::Value {
+    torch::manual_seed(static_cast<uint64_t>(argI(info, 0, "manualSeed", "seed")));
+    return info.Env().Undefined();
+  });
+}
+
+// The CPU generator's state as a uint8 tensor, and back (for resumable training).
+static Napi::Value getRngState(const Napi::CallbackInfo& info) {
+  return guard(info, "getRngState", [&]() -> Napi::Value {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return wrap(info.Env(), gen.get_state());
+  });
+}
+
+static Napi::Value setRngState(const Napi::CallbackInfo& info) {
+  return guard(info, "setRngState", [&]() -> Napi::Value {
+    const at::Tensor& s = unwrap(info, 0, "setRngState", "state");
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(s);
+    return info.Env().Undefined();
+  });
+}
+
+static Napi::Value version(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
+                                           "." + std::to_string(TORCH_VERSION_PATCH));
+}
+
+static Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), torch::cuda::is_available() ? static_cast<double>(torch::cuda::device_count()) : 0);
+}
+
+// sdpa(q, k, v, mask?, dropoutP, isCausal, scale?): softmax(q k^T * scale + mask) v over the last
+// two dimensions; a boolean mask marks allowed positions, a float mask is added.
+static Napi::Value sdpa(const Napi::CallbackInfo& info) {
+  return guard(info, "scaledDotProductAttention", [&]() -> Napi::Value {
+    const char* op = "scaledDotProductAttention";
+    const at::Tensor& q = unwrap(info, 0, op, "query");
+    const at::Tensor& k = unwrap(info, 1, op, "key");
+    const at::Tensor& v = unwrap(info, 2, op, "value");
+    auto mask = argTopt(info, 3, op, "mask");
+    double p = argD(info, 4, op, "dropoutP");
+    bool causal = argB(info, 5, op, "isCausal");
+    auto scale = argDopt(info, 6, op, "scale");
+#if T2_HAS_SDPA
+    return wrap(info.Env(), at::scaled_dot_product_attention(q, k, v, mask, p, causal, scale));
+#else
+    double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    at::Tensor att = at::matmul(q, k.transpose(-2, -1)) * s;
+    if (causal) {
+      auto L = q.size(-2), S = k.size(-2);
+      auto keep = at::ones({L, S}, q.options().dtype(at::kBool)).tril();
+      att = att.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+    }
+    if (mask) {
+      if (mask->scalar_type() == at::kBool)
+        att = att.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+      else
+        att = att + *mask;
+    }
+    att = at::softmax(att, -1);
+    if (p > 0) att = at::dropout(att, p, true);
+    return wrap(info.Env(), at::matmul(att, v));
+#endif
+  });
+}
+
+void registerSystem(Napi::Env env, Napi::Object exports) {
+  exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads, "getNumThreads"));
+  exports.Set("manualSeed", Napi::Function::New(env, manualSeed, "manualSeed"));
+  exports.Set("getRngState", Napi::Function::New(env, getRngState, "getRngState"));
+  exports.Set("setRngState", Napi::Function::New(env, setRngState, "setRngState"));
+  exports.Set("version", Napi::Function::New(env, version, "version"));
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount, "cudaDeviceCount"));
+  exports.Set("scaledDotProductAttention", Napi::Function::New(env, sdpa, "scaledDotProductAttention"));
+}
+
+}  // namespace t2

@@ -1,0 +1,93 @@
+// WebVid's pre-extracted frame storage (spec DATA.md §4): TFRecord shards of tf.train.Example
+// records with one bytes feature 'image' = uint8 [F, 256, 256, 3] in OpenCV's BGR order, and
+// an index file of "video_id \t shard_path \t byte_offset" lines (first occurrence of an id
+// wins). Also writes shards in the same layout (1000 videos per shard), for tests and for
+// converting frame folders without TensorFlow.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
+import { AnnotationError, TfRecordError } from '../errors.js';
+import type { RgbImage } from '../video/pil-resize.js';
+import { bgrToRgbInPlace } from '../video/preprocess.js';
+import { encodeBytesExample, parseExample } from './example-proto.js';
+import { readRecordAt, writeRecords, type ReadRecordOptions } from './tfrecord.js';
+
+export const WEBVID_FRAME_SIZE = 256;
+const FRAME_BYTES = WEBVID_FRAME_SIZE * WEBVID_FRAME_SIZE * 3;
+
+export interface WebvidLocation {
+  shardPath: string;
+  offset: number;
+}
+
+/** Reads `<dir>/<name>.index`; shard paths that do not exist as written are looked up in `dir`. */
+export async function readWebvidIndex(dir: string, name = 'path'): Promise<Map<string, WebvidLocation>> {
+  const path = join(dir, `${name}.index`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AnnotationError('ENOENT', `readWebvidIndex: cannot read '${path}': ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+  }
+  const out = new Map<string, WebvidLocation>();
+  text.split('\n').forEach((line, i) => {
+    line = line.replace(/\r$/, '');
+    if (!line) return;
+    const f = line.split('\t');
+    const offset = Number(f[2]);
+    if (f.length !== 3 || !Number.isInteger(offset) || offset < 0) {
+      throw new AnnotationError('BAD_FORMAT', `readWebvidIndex: line ${i + 1} of '${path}' is not 'video_id<TAB>shard_path<TAB>byte_offset': '${line}'`);
+    }
+    if (out.has(f[0]!)) return;
+    let shard = f[1]!;
+    if (!isAbsolute(shard) || !existsSync(shard)) {
+      const local = join(dir, basename(shard));
+      if (existsSync(local) || !existsSync(shard)) shard = local;
+    }
+    out.set(f[0]!, { shardPath: shard, offset });
+  });
+  return out;
+}
+
+/** The frames of one video as RGB images (BGR bytes swapped), F = bytes / (256*256*3). */
+export async function readWebvidFrames(loc: WebvidLocation, o: ReadRecordOptions = {}): Promise<RgbImage[]> {
+  const where = `'${loc.shardPath}' at byte ${loc.offset}`;
+  const example = parseExample(await readRecordAt(loc.shardPath, loc.offset, o), where);
+  const image = example.get('image');
+  if (!image || !('bytes' in image) || image.bytes.length === 0) {
+    throw new TfRecordError('MISSING_FIELD', `readWebvidFrames: the record ${where} has no bytes feature 'image'`);
+  }
+  const raw = image.bytes[0]!;
+  if (raw.length === 0 || raw.length % FRAME_BYTES !== 0) {
+    throw new TfRecordError('BAD_FORMAT', `readWebvidFrames: 'image' of the record ${where} has ${raw.length} bytes, not a multiple of 256*256*3`);
+  }
+  const frames: RgbImage[] = [];
+  for (let f = 0; f < raw.length / FRAME_BYTES; f++) {
+    const data = raw.slice(f * FRAME_BYTES, (f + 1) * FRAME_BYTES);
+    bgrToRgbInPlace(data);
+    frames.push({ data, width: WEBVID_FRAME_SIZE, height: WEBVID_FRAME_SIZE });
+  }
+  return frames;
+}
+
+/**
+ * Writes videos (id -> BGR uint8 [F,256,256,3] bytes) as `<dir>/<name>-NNNNN.tfrecord` shards of
+ * `perShard` examples plus `<dir>/<name>.index`, like frozen_tfrecord.py.
+ */
+export async function writeWebvidShards(
+  dir: string,
+  videos: readonly { videoId: string; bgr: Uint8Array }[],
+  o: { name?: string; perShard?: number } = {},
+): Promise<void> {
+  const name = o.name ?? 'path';
+  const perShard = o.perShard ?? 1000;
+  const lines: string[] = [];
+  for (let s = 0; s * perShard < videos.length; s++) {
+    const part = videos.slice(s * perShard, (s + 1) * perShard);
+    const shard = join(dir, `${name}-${String(s).padStart(5, '0')}.tfrecord`);
+    const offsets = await writeRecords(shard, part.map((v) => encodeBytesExample({ image: [v.bgr] })));
+    part.forEach((v, i) => lines.push(`${v.videoId}\t${shard}\t${offsets[i]}`));
+  }
+  await writeFile(join(dir, `${name}.index`), lines.join('\n') + '\n');
+}
+

@@ -1,0 +1,34 @@
+/**
+ * Evaluation: retrieval metrics (R@K, median and mean rank) for one caption per video and for
+ * several, and their text table. Pure TypeScript on plain arrays; a Tensor similarity goes in as
+ * `{ data: t.toArray(), shape: t.shape }`. Captioning and QA metrics will join here.
+ */
+export {
+  RetrievalMetricsError,
+  type RetrievalMetricsErrorCode,
+  type ShapedArray,
+  type SimilarityMatrixInput,
+  type SentenceTensorInput,
+} from './retrieval-input.js';
+export type { RetrievalMetrics } from './rank-statistics.js';
+export {
+  retrievalMetrics,
+  chanceRetrievalMetrics,
+  type RetrievalMetricsOptions,
+  type TieMode,
+  type NonFinitePolicy,
+} from './retrieval-metrics.js';
+export {
+  textToVideoMetricsMulti,
+  videoToTextSim,
+  retrievalMetricsMulti,
+  sentenceTensorFromCaptions,
+  type RetrievalResults,
+  type SquareSimilarity,
+} from './multi-sentence-metrics.js';
+export {
+  formatRetrievalTable,
+  type RetrievalSummary,
+  type RetrievalTableRow,
+  type RetrievalTableOptions,
+} from './format-retrieval-table.js';

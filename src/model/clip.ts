@@ -1,0 +1,159 @@
+/**
+ * The stage-1 T2VLP network under the checkpoint prefix `clip.`: CLIP's two towers plus the tube
+ * path (`fusion_center`, `local_visual`) and the center projection used by the local alignment
+ * loss (`fusion_proj_center`). Property paths are the reference's state-dict keys.
+ */
+import { arange, cat, full, nn, noGrad, randn, scalarTensor, scope, where, type Tensor } from '../torch/index.js';
+import { type T2VLPConfig, visionHeads } from './config.js';
+import { Transformer, type TransformerRunOptions } from './transformer.js';
+import { VisualTransformer, type VisualOutput } from './visual.js';
+
+function param(t: Tensor): nn.Parameter {
+  const p = new nn.Parameter(t);
+  t.dispose();
+  return p;
+}
+
+export interface TubeOutput {
+  /** softmax over each frame's patches of center · patch: [B, T, K, N]. */
+  assign: Tensor;
+  /** Tube-encoder input: [head token; tube at frames 0..T-1] per tube: [B*K, T+1, Wv]. */
+  pooled: Tensor;
+  /** Tube-encoder output: [B*K, T+1, Wv]. */
+  encoded: Tensor;
+  /** local_visual.ln_post(step 0) @ local_visual.proj: [B, K, E]. */
+  tokens: Tensor;
+}
+
+export class CLIP extends nn.Module {
+  visual: VisualTransformer;
+  local_visual: VisualTransformer; // the tube encoder
+  transformer: Transformer; // text
+  token_embedding: nn.Embedding;
+  positional_embedding: nn.Parameter; // [context, Wt]
+  ln_final: nn.LayerNorm;
+  text_projection: nn.Parameter; // [Wt, E]
+  logit_scale: nn.Parameter; // scalar
+  fusion_center: nn.Parameter; // [1, 1, K, Wv]: the semantic centers
+  fusion_proj_center: nn.Linear; // Wv → E: centers in text space for the alignment loss
+  lm_head: nn.Linear; // Wt → E, unused in stage 1 (kept so checkpoints load)
+
+  constructor(readonly config: T2VLPConfig) {
+    super();
+    const c = config;
+    const vh = visionHeads(c);
+    this.visual = new VisualTransformer(c.imageResolution, c.visionPatchSize, c.visionWidth, c.visionLayers, vh, c.embedDim);
+    this.local_visual = new VisualTransformer(c.imageResolution, c.visionPatchSize, c.visionWidth, c.tubeLayers, vh, c.embedDim);
+    this.transformer = new Transformer(c.textWidth, c.textLayers, c.textHeads);
+    this.token_embedding = new nn.Embedding(c.vocabSize, c.textWidth);
+    this.positional_embedding = param(randn([c.contextLength, c.textWidth]).mul(0.01));
+    this.ln_final = new nn.LayerNorm(c.textWidth);
+    this.text_projection = param(randn([c.textWidth, c.embedDim]).mul(c.textWidth ** -0.5));
+    this.logit_scale = param(scalarTensor(Math.log(1 / 0.07)));
+    this.fusion_center = param(randn([1, 1, c.numCenters, c.visionWidth]).mul(c.visionWidth ** -0.5));
+    this.fusion_proj_center = new nn.Linear(c.visionWidth, c.embedDim);
+    this.lm_head = new nn.Linear(c.textWidth, c.embedDim);
+    this.initialize();
+  }
+
+  /** CLIP's initialisation of its own weights, and N(0, 0.02) / zero bias for the new Linears. */
+  private initialize(): void {
+    noGrad(() => {
+      this.token_embedding.weight.normal_(0, 0.02);
+      for (const t of [this.transformer, this.visual.transformer, this.local_visual.transformer]) {
+        const w = t.width;
+        const projStd = w ** -0.5 * (2 * t.layers) ** -0.5;
+        for (const b of t.resblocks) {
+          b.attn.in_proj_weight.normal_(0, w ** -0.5);
+          b.attn.out_proj.weight.normal_(0, projStd);
+          b.mlp.c_fc.weight.normal_(0, (2 * w) ** -0.5);
+          b.mlp.c_proj.weight.normal_(0, projStd);
+        }
+      }
+      for (const l of [this.fusion_proj_center, this.lm_head]) {
+        l.weight.normal_(0, 0.02);
+        l.bias!.zero_();
+      }
+    });
+  }
+
+  /** Frames [B*T, 3, H, W] through the visual tower (spec ARCHITECTURE.md, steps 1-6). */
+  encodeImage(frames: Tensor, onBlock?: TransformerRunOptions['onBlock']): VisualOutput {
+    return this.visual.forwardFrames(frames, this.config.numFrames, this.config.jointLayers, onBlock);
+  }
+
+  /**
+   * Tube tokens (spec ARCHITECTURE.md, "Tube tokens"): the centers pool each frame's patches of
+   * `middle` [B*T, 1+N, Wv]; each tube, headed by the frame-mean class token, runs through the
+   * tube encoder along time. With `maskPaddedFrames` and a video mask, padded frames are left out
+   * of the head mean and their tube steps are masked (the reference includes them).
+   */
+  tubeTokens(middle: Tensor, videoMask?: Tensor | null, onBlock?: TransformerRunOptions['onBlock']): TubeOutput {
+    const { numFrames: T, numCenters: K } = this.config;
+    return scope(() => {
+      const [bt, n1, w] = middle.shape as [number, number, number];
+      const B = bt / T;
+      const tokens = middle.reshape(B, T, n1, w);
+      const regions = tokens.narrow(2, 1, n1 - 1); // [B, T, N, Wv]
+      const assign = this.fusion_center.matmul(regions.transpose(-1, -2)).softmax(-1); // [B, T, K, N]
+      const tubes = assign.matmul(regions).permute(0, 2, 1, 3); // [B, K, T, Wv]
+      const cls = tokens.select(2, 0); // [B, T, Wv]
+      const useMask = this.config.maskPaddedFrames && videoMask;
+      let head: Tensor;
+      let attnMask: Tensor | null = null;
+      if (useMask) {
+        const m = videoMask.to('float32').reshape(B, T, 1);
+        head = cls.mul(m).sum(1).div(m.sum(1).clampMin(1)); // [B, Wv]
+        const valid = cat([full([B, 1], 1, 'float32'), videoMask.to('float32')], 1); // [B, T+1]
+        const keyMask = full([B, T + 1], 0).maskedFill(valid.lt(0.5), -Infinity);
+        attnMask = keyMask.reshape(B, 1, 1, 1, T + 1).expand(B, K, 1, 1, T + 1).reshape(B * K, 1, 1, T + 1);
+      } else {
+        head = cls.mean(1); // [B, Wv], padded frames included as in the reference
+      }
+      const headTok = head.reshape(B, 1, 1, w).expand(B, K, 1, w);
+      const pooled = cat([headTok, tubes], 2).reshape(B * K, T + 1, w); // [B*K, T+1, Wv]
+      const encoded = this.local_visual.transformer.forward(pooled, { attnMask, onBlock });
+      const first = encoded.select(1, 0); // [B*K, Wv]
+      const tokensOut = this.local_visual.ln_post.forward(first).matmul(this.local_visual.proj).reshape(B, K, -1);
+      return { assign, pooled, encoded, tokens: tokensOut };
+    });
+  }
+
+  /** Per-token text features ln_final(x) @ text_projection for ids [B, L]: [B, L, E]. */
+  encodeTextTokens(ids: Tensor, onBlock?: TransformerRunOptions['onBlock']): Tensor {
+    return scope(() => {
+      const L = ids.shape[1]!;
+      if (L > this.config.contextLength)
+        throw new RangeError(`encodeText: ${L} tokens exceed the context length ${this.config.contextLength}`);
+      const x = this.token_embedding.forward(ids).add(this.positional_embedding.narrow(0, 0, L));
+      const causal = full([L, L], -Infinity).triu(1); // padding is not masked (spec QUIRKS.md)
+      const out = this.transformer.forward(x, { attnMask: causal, onBlock });
+      return this.ln_final.forward(out).matmul(this.text_projection);
+    });
+  }
+
+  /**
+   * Position of each caption's end-of-text token (its first occurrence); captions without one
+   * fall back to the largest id, which is what the reference's argmax finds.
+   */
+  eotIndex(ids: Tensor): Tensor {
+    return scope(() => {
+      const isEot = ids.eq(this.config.eotTokenId);
+      const hasEot = isEot.to('int64').sum(1).gt(0);
+      return where(hasEot, isEot.to('int64').argmax(1), ids.argmax(1));
+    });
+  }
+
+  /** Gathers hidden[b, index[b]] for hidden [B, L, E]: [B, E]. */
+  static pick(hidden: Tensor, index: Tensor): Tensor {
+    return scope(() => {
+      const B = hidden.shape[0]!;
+      return hidden.index([arange(B), index]);
+    });
+  }
+
+  /** Centers in text space, fusion_proj_center(fusion_center): [K, E]. */
+  projectedCenters(): Tensor {
+    return scope(() => this.fusion_proj_center.forward(this.fusion_center.reshape(this.config.numCenters, -1)));
+  }
+}

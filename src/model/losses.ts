@@ -1,0 +1,33 @@
+/**
+ * Stage-1 objectives (spec TRAINING.md, fixtures README item 4): the symmetric contrastive loss
+ * over a text × video logit matrix, and the local alignment loss between text-side centers and
+ * tube tokens.
+ */
+import { arange, F, scope, type Tensor } from '../torch/index.js';
+
+/** (CE(S) + CE(Sᵀ)) / 2 with targets on the diagonal; S is [B, B] (rows text, columns video). */
+export function contrastiveLoss(sim: Tensor): Tensor {
+  return scope(() => {
+    const n = sim.shape[0]!;
+    if (sim.shape[1] !== n) throw new RangeError(`contrastiveLoss: expected a square matrix, got [${sim.shape.join(', ')}]`);
+    const target = arange(n);
+    return F.crossEntropy(sim, target).add(F.crossEntropy(sim.t(), target)).div(2);
+  });
+}
+
+/**
+ * Text centers: for each caption, softmax over its valid positions of center · token feature,
+ * then the weighted sum of token features. centers [K, E], tokens [B, L, E], mask [B, L] → [B, K, E].
+ */
+export function textCenters(centers: Tensor, tokens: Tensor, attentionMask: Tensor): Tensor {
+  return scope(() => {
+    const [B, L] = tokens.shape as [number, number];
+    const logits = centers.matmul(tokens.transpose(1, 2)); // [B, K, L]
+    const invalid = attentionMask.to('float32').lt(0.5).reshape(B, 1, L);
+    const w = logits.maskedFill(invalid, -Infinity).softmax(-1);
+    return w.matmul(tokens); // [B, K, E]
+  });
+}
+
+/** Mean squared error between text centers and tube tokens, over all elements. */
+export const alignLoss = (textCenter: Tensor, tubeTokens: Tensor): Tensor => F.mseLoss(textCenter, tubeTokens);

@@ -1,0 +1,84 @@
+/**
+ * CLIP's ViT as T2VLP modifies it (spec ARCHITECTURE.md, "Visual tower"): patch embedding, class
+ * token, positions, ln_pre; the first `visionLayers - jointLayers` blocks see each frame alone;
+ * their output is kept as `middle` (the tube tokens pool it); the last `jointLayers` blocks see
+ * the frames of a video as one sequence; then ln_post and `proj` on every token.
+ * The same module class serves as the tube encoder `local_visual`, of which only the
+ * transformer, ln_post and proj run (its other parameters exist so checkpoints load).
+ */
+import { cat, nn, noGrad, randn, scope, type Tensor } from '../torch/index.js';
+import { Transformer, type TransformerRunOptions } from './transformer.js';
+
+function param(t: Tensor): nn.Parameter {
+  const p = new nn.Parameter(t);
+  t.dispose();
+  return p;
+}
+
+export interface VisualOutput {
+  /** ln_post(all tokens) @ proj: [BT, tokens, E]. */
+  hidden: Tensor;
+  /** Input of the first joint block, before any normalisation: [BT, tokens, Wv]. */
+  middle: Tensor;
+}
+
+export class VisualTransformer extends nn.Module {
+  conv1: nn.Conv2d;
+  class_embedding: nn.Parameter; // [Wv]
+  positional_embedding: nn.Parameter; // [g*g+1, Wv]
+  ln_pre: nn.LayerNorm;
+  transformer: Transformer;
+  ln_post: nn.LayerNorm;
+  proj: nn.Parameter; // [Wv, E]
+
+  constructor(
+    readonly resolution: number,
+    readonly patchSize: number,
+    readonly width: number,
+    readonly layers: number,
+    readonly heads: number,
+    readonly outputDim: number,
+  ) {
+    super();
+    const grid = resolution / patchSize;
+    const scale = width ** -0.5;
+    this.conv1 = new nn.Conv2d(3, width, patchSize, { stride: patchSize, bias: false });
+    this.class_embedding = param(noGrad(() => randn([width]).mul(scale)));
+    this.positional_embedding = param(noGrad(() => randn([grid * grid + 1, width]).mul(scale)));
+    this.ln_pre = new nn.LayerNorm(width);
+    this.transformer = new Transformer(width, layers, heads);
+    this.ln_post = new nn.LayerNorm(width);
+    this.proj = param(noGrad(() => randn([width, outputDim]).mul(scale)));
+  }
+
+  /** Patch + class embeddings with positions, after ln_pre: frames [BT, 3, H, W] → [BT, tokens, Wv]. */
+  embed(frames: Tensor): Tensor {
+    return scope(() => {
+      const x = this.conv1.forward(frames); // [BT, Wv, g, g]
+      const [bt, w] = x.shape as [number, number];
+      const patches = x.reshape(bt, w, -1).permute(0, 2, 1); // [BT, g*g, Wv]
+      const cls = this.class_embedding.reshape(1, 1, w).expand(bt, 1, w);
+      const tokens = cat([cls, patches], 1).add(this.positional_embedding);
+      return this.ln_pre.forward(tokens);
+    });
+  }
+
+  /**
+   * frames [B*T, 3, H, W] (frame t of video b at row b*T + t) → hidden and middle output; the
+   * last `jointLayers` blocks attend over all T frames of each video.
+   */
+  forwardFrames(frames: Tensor, numFrames: number, jointLayers: number, onBlock?: TransformerRunOptions['onBlock']): VisualOutput {
+    return scope(() => {
+      const x = this.embed(frames);
+      const [bt, n, w] = x.shape as [number, number, number];
+      if (bt % numFrames !== 0)
+        throw new RangeError(`VisualTransformer: ${bt} frames is not a whole number of ${numFrames}-frame videos`);
+      const split = this.layers - jointLayers;
+      const middle = this.transformer.forward(x, { to: split, onBlock }); // [BT, n, Wv]
+      const joint = middle.reshape(bt / numFrames, numFrames * n, w); // [B, T*n, Wv]
+      const out = this.transformer.forward(joint, { from: split, onBlock }).reshape(bt, n, w);
+      const hidden = this.ln_post.forward(out).matmul(this.proj); // [BT, n, E]
+      return { hidden, middle };
+    });
+  }
+}

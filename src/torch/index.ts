@@ -1,0 +1,54 @@
+/**
+ * The tensor layer: a PyTorch-shaped API over libtorch. Tensors and their factories, scopes for
+ * deterministic memory, autograd controls, nn modules, optimizers, checkpoint IO and collectives.
+ */
+export { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
+export type { DType, TypedArrayOf, AnyTypedArray } from './dtype.js';
+export { DTYPES, DTYPE_SIZE, isFloating } from './dtype.js';
+export {
+  tensor,
+  fromBytes,
+  scalarTensor,
+  zeros,
+  ones,
+  empty,
+  full,
+  eye,
+  linspace,
+  arange,
+  rand,
+  randn,
+  randint,
+  randperm,
+  zerosLike,
+  onesLike,
+  fullLike,
+  randLike,
+  randnLike,
+  multinomial,
+  bernoulli,
+  cat,
+  stack,
+  where,
+} from './creation.js';
+export { scope, tidy, keep, isKept, scopeDepth } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled, clipGradNorm, gradScale } from './autograd.js';
+export {
+  setNumThreads,
+  getNumThreads,
+  manualSeed,
+  getRngState,
+  setRngState,
+  libtorchVersion,
+  cudaAvailable,
+  cudaDeviceCount,
+  memoryStats,
+} from './system.js';
+export type { MemoryStats } from './native.js';
+export { NativeAddonError } from './native.js';
+export * as nn from './nn/index.js';
+export * as F from './nn/functional.js';
+export * as optim from './optim/index.js';
+export * as dist from './distributed.js';
+export { save, load, loadSafetensors, disposeAll, toRaw, fromRaw } from './serialize.js';
+export { CheckpointError } from './io/index.js';

@@ -1,0 +1,119 @@
+/**
+ * The one place that loads the native addon and declares its interface. Everything else in the
+ * project reaches libtorch through the `native` object exported here. The patterned ops are
+ * declared by the generated `gen/ops.ts`; the hand-written functions are declared below.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DType } from './dtype.js';
+import type { GeneratedOps, Handle } from './gen/ops.js';
+
+export type { Handle } from './gen/ops.js';
+
+export interface MemoryStats {
+  /** Tensor handles created and not yet disposed. */
+  liveTensors: number;
+  /** Bytes of the distinct storages those handles keep alive. */
+  liveBytes: number;
+  /** Handles that were never disposed and were freed by the garbage collector instead. */
+  freedByGc: number;
+}
+
+export interface NativeAddon extends GeneratedOps {
+  dispose(h: Handle): void;
+  isAlive(h: Handle): boolean;
+  memoryStats(): MemoryStats;
+  fromArray(data: ArrayBufferView, shape: number[], dtype: DType): Handle;
+  toArray(h: Handle): ArrayBuffer;
+  shape(h: Handle): number[];
+  dtype(h: Handle): DType;
+  device(h: Handle): string;
+  isContiguous(h: Handle): boolean;
+  item(h: Handle): number;
+  sameStorage(a: Handle, b: Handle): boolean;
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, flag: boolean): void;
+  isLeaf(h: Handle): boolean;
+  retainGrad(h: Handle): void;
+  backward(h: Handle, grad: Handle | null, retainGraph: boolean): void;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, g: Handle | null): void;
+  gradEnabled(): boolean;
+  setGradEnabled(enabled: boolean): void;
+  clipGradNorm(params: Handle[], maxNorm: number, normType: number): number;
+  gradScale(h: Handle, factor: number): Handle;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number): void;
+  getRngState(): Handle;
+  setRngState(h: Handle): void;
+  version(): string;
+  cudaDeviceCount(): number;
+  scaledDotProductAttention(
+    q: Handle,
+    k: Handle,
+    v: Handle,
+    mask: Handle | null,
+    dropoutP: number,
+    isCausal: boolean,
+    scale: number | null,
+  ): Handle;
+  // Collectives (see src/torch/distributed/).
+  distAvailable(): boolean;
+  distInit(opts: {
+    host: string;
+    port: number;
+    rank: number;
+    worldSize: number;
+    timeoutMs: number;
+    backend: string;
+  }): void;
+  distAllReduce(h: Handle, op: string): void;
+  distBroadcast(h: Handle, root: number): void;
+  distAllGather(h: Handle): Handle;
+  distBarrier(): void;
+  distDestroy(): void;
+}
+
+export class NativeAddonError extends Error {
+  readonly code = 'NATIVE_ADDON_MISSING';
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new NativeAddonError('t2vlp: cannot find the package root');
+    dir = up;
+  }
+  return dir;
+}
+
+function load(): NativeAddon {
+  const root = packageRoot();
+  const candidates = [
+    process.env.T2VLP_ADDON,
+    join(root, 'build', 'Release', 't2vlp.node'),
+    join(root, 'build', 'Debug', 't2vlp.node'),
+  ].filter((p): p is string => !!p);
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new NativeAddonError(
+      `t2vlp native addon not found (tried ${candidates.join(', ')}). ` +
+        "Run 'npm run build:native', or set LIBTORCH=/path/to/libtorch first if libtorch is not installed.",
+    );
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    return require(path) as NativeAddon;
+  } catch (e) {
+    throw new NativeAddonError(
+      `t2vlp native addon at ${path} failed to load: ${(e as Error).message}. ` +
+        "Rebuild it with 'npm run build:native' (the libtorch it was built against may have moved).",
+    );
+  }
+}
+
+export const native: NativeAddon = load();

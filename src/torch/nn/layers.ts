@@ -1,0 +1,102 @@
+/**
+ * The basic layers, with PyTorch's parameter names and default initialisations:
+ * Linear, LayerNorm, Embedding, Conv2d, Dropout.
+ */
+import { empty, ones, zeros } from '../creation.js';
+import { noGrad } from '../autograd.js';
+import type { Tensor } from '../tensor.js';
+import * as F from './functional.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+
+function param(t: Tensor): Parameter {
+  const p = new Parameter(t);
+  t.dispose();
+  return p;
+}
+
+/** U(-1/sqrt(fanIn), 1/sqrt(fanIn)), as PyTorch initialises Linear and Conv weights and biases. */
+function uniformFan(shape: number[], fanIn: number): Parameter {
+  const b = 1 / Math.sqrt(fanIn);
+  return param(noGrad(() => empty(shape).uniform_(-b, b)));
+}
+
+export class Linear extends Module {
+  weight: Parameter; // [out, in]
+  bias: Parameter | null; // [out]
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias = true,
+  ) {
+    super();
+    this.weight = uniformFan([outFeatures, inFeatures], inFeatures);
+    this.bias = bias ? uniformFan([outFeatures], inFeatures) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias);
+  }
+}
+
+export class LayerNorm extends Module {
+  weight: Parameter;
+  bias: Parameter;
+  readonly normalizedShape: number[];
+  constructor(
+    normalizedShape: number | number[],
+    readonly eps = 1e-5,
+  ) {
+    super();
+    this.normalizedShape = Array.isArray(normalizedShape) ? normalizedShape : [normalizedShape];
+    this.weight = param(ones(this.normalizedShape));
+    this.bias = param(zeros(this.normalizedShape));
+  }
+  forward(x: Tensor): Tensor {
+    return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+}
+
+export class Embedding extends Module {
+  weight: Parameter; // [num, dim]
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+  ) {
+    super();
+    this.weight = param(noGrad(() => empty([numEmbeddings, embeddingDim]).normal_(0, 1)));
+  }
+  forward(ids: Tensor): Tensor {
+    return F.embedding(ids, this.weight);
+  }
+}
+
+export class Conv2d extends Module {
+  weight: Parameter; // [out, in/groups, kh, kw]
+  bias: Parameter | null;
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number | [number, number],
+    readonly options: F.ConvOptions & { bias?: boolean } = {},
+  ) {
+    super();
+    const [kh, kw] = Array.isArray(kernelSize) ? kernelSize : [kernelSize, kernelSize];
+    const groups = options.groups ?? 1;
+    const fanIn = (inChannels / groups) * kh * kw;
+    this.weight = uniformFan([outChannels, inChannels / groups, kh, kw], fanIn);
+    this.bias = options.bias === false ? null : uniformFan([outChannels], fanIn);
+  }
+  forward(x: Tensor): Tensor {
+    return F.conv2d(x, this.weight, this.bias, this.options);
+  }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p must be in [0, 1], got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout(x, this.p, this.training);
+  }
+}
