@@ -17,7 +17,7 @@
         "<!@(node native/find-libtorch.mjs glooinclude)"
       ],
       "defines": [
-        "NAPI_VERSION=8",
+        "NAPI_EXPERIMENTAL",
         "NAPI_CPP_EXCEPTIONS",
         "<!@(node native/find-libtorch.mjs defines)",
         "_GLIBCXX_USE_CXX11_ABI=<!(node native/find-libtorch.mjs abi)"

@@ -13,8 +13,22 @@ import { VideoReader } from '../src/data/video/video-reader.js';
 
 function makeClip(path: string, seconds: number): void {
   const r = spawnSync(ffmpegPath(), [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=640x360:rate=30`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', path,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=duration=${seconds}:size=640x360:rate=30`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '60',
+    path,
   ]);
   if (r.status !== 0) throw new Error(`bench: ffmpeg testsrc failed: ${r.stderr.toString()}`);
 }
@@ -28,7 +42,9 @@ async function time<T>(fn: () => Promise<T>, repeats = 3): Promise<number> {
 
 export default async function bench(): Promise<void> {
   // Tokenizer: fixture captions, a cold cache (every word new) and a warm one.
-  const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/data/tokenizer.json', import.meta.url), 'utf8')) as { cases: { text: string }[] };
+  const fixture = JSON.parse(
+    readFileSync(new URL('../test/fixtures/data/tokenizer.json', import.meta.url), 'utf8'),
+  ) as { cases: { text: string }[] };
   const texts = fixture.cases.map((c) => c.text).filter(Boolean);
   const tok = await ClipTokenizer.load();
   const cold = await ClipTokenizer.load();
@@ -40,7 +56,9 @@ export default async function bench(): Promise<void> {
   let warmTokens = 0;
   for (let r = 0; r < 200; r++) for (const t of texts) warmTokens += tok.encode(t).length;
   const warmSec = (performance.now() - t0) / 1000;
-  console.log(`tokenizer: ${(warmTokens / warmSec / 1e3).toFixed(0)}k tokens/s (BPE cache warm), ${(tokens / coldSec / 1e3).toFixed(0)}k tokens/s (cold, incl. text cleaning)`);
+  console.log(
+    `tokenizer: ${(warmTokens / warmSec / 1e3).toFixed(0)}k tokens/s (BPE cache warm), ${(tokens / coldSec / 1e3).toFixed(0)}k tokens/s (cold, incl. text cleaning)`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 't2vlp-bench-'));
   try {
@@ -66,8 +84,13 @@ export default async function bench(): Promise<void> {
     for (const decoders of [1, 2, 4]) {
       const reader = new VideoReader({ ...base, concurrency: decoders });
       const n = 12;
-      const sec = await time(() => Promise.all(Array.from({ length: n }, () => reader.read(short))), 1);
-      console.log(`${decoders} decoder(s) in parallel: ${(n / sec).toFixed(2)} clips/s (10 s 640x360 clips)`);
+      const sec = await time(
+        () => Promise.all(Array.from({ length: n }, () => reader.read(short))),
+        1,
+      );
+      console.log(
+        `${decoders} decoder(s) in parallel: ${(n / sec).toFixed(2)} clips/s (10 s 640x360 clips)`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -62,7 +62,9 @@ try {
   process.exit(1);
 }
 const jobs = String(Math.max(1, Math.min(4, (await import('node:os')).cpus().length)));
-const args = [gyp, 'rebuild', '--release', `--jobs=${jobs}`];
+// Incremental builds reuse a configured build/ (make tracks header dependencies); --force starts clean.
+const configured = existsSync(join(root, 'build', 'Makefile')) && !force;
+const args = [gyp, configured ? 'build' : 'rebuild', '--release', `--jobs=${jobs}`];
 if (nodeDir) args.push(`--nodedir=${nodeDir}`);
 console.log(`t2vlp: building the native addon against libtorch ${torch.version} from ${torch.source}`);
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

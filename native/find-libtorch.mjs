@@ -123,7 +123,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       abi: String(t.cxx11Abi),
       version: t.version,
       defines: t.gloo ? 'T2_WITH_GLOO USE_C10D_GLOO' : 'T2_WITHOUT_GLOO',
-      glooinclude: t.gloo ?? '',
+      // /usr/include is searched anyway; naming it with -I would reorder the system headers.
+      glooinclude: t.gloo && t.gloo !== '/usr/include' ? t.gloo : '',
       info: `libtorch ${t.version} from ${t.source} (${t.libDir}); collectives: ${t.gloo ? 'gloo' : 'not available (apt-get install libgloo-dev)'}`,
     }[what];
     if (out === undefined) throw new Error(`unknown query '${what}'`);

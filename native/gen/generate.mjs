@@ -43,6 +43,12 @@ function parseArgs(sig) {
   });
 }
 
+// The name errors report: the JavaScript method a user called, not the variant the table needs
+// (addScalar_ → add_, sumAll → sum, splitWithSizes → split).
+const DISPLAY = { squeezeDim: 'squeeze', splitWithSizes: 'split', sortStable: 'sort', interpolateBilinear: 'interpolate',
+  interpolateBicubic: 'interpolate', bceWithLogits: 'binaryCrossEntropyWithLogits', toDtype: 'to', toDevice: 'to' };
+const displayName = (n) => DISPLAY[n] ?? n.replace(/(Scalar|All)(_?)$/, '$2');
+
 // C++ keywords or libtorch names that cannot be variable names are renamed in the body.
 const safe = (n) => (['from', 'to', 'end', 'min', 'max', 'index', 'stride'].includes(n) ? `${n}_` : n);
 
@@ -57,11 +63,12 @@ for (const [name, sig, ret, expr] of OPS) {
   let body = expr;
   for (const a of args) if (safe(a.name) !== a.name) body = body.replace(new RegExp(`\\b${a.name}\\b`, 'g'), safe(a.name));
   const fn = `op_${name.replace(/_$/, '_ip')}`;
+  const shown = displayName(name);
   cc.push(`static Napi::Value ${fn}(const Napi::CallbackInfo& info) {`);
-  cc.push(`  return guard(info, "${name}", [&]() -> Napi::Value {`);
+  cc.push(`  return guard(info, "${shown}", [&]() -> Napi::Value {`);
   args.forEach((a, i) => {
     const [type, conv] = CONV[a.type];
-    cc.push(`    ${type} ${safe(a.name)} = ${conv}(info, ${i}, "${name}", "${a.name}");`);
+    cc.push(`    ${type} ${safe(a.name)} = ${conv}(info, ${i}, "${shown}", "${a.name}");`);
   });
   switch (ret) {
     case 'T': cc.push(`    return retT(info.Env(), ${body});`); break;

@@ -27,9 +27,9 @@ static Napi::Value requiresGrad(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value setRequiresGrad(const Napi::CallbackInfo& info) {
-  return guard(info, "setRequiresGrad", [&]() -> Napi::Value {
-    const at::Tensor& t = unwrap(info, 0, "setRequiresGrad", "tensor");
-    const_cast<at::Tensor&>(t).requires_grad_(argB(info, 1, "setRequiresGrad", "flag"));
+  return guard(info, "requiresGrad_", [&]() -> Napi::Value {
+    const at::Tensor& t = unwrap(info, 0, "requiresGrad_", "tensor");
+    const_cast<at::Tensor&>(t).requires_grad_(argB(info, 1, "requiresGrad_", "flag"));
     return info.Env().Undefined();
   });
 }

@@ -11,7 +11,12 @@ namespace {
 std::unordered_set<TensorBox*> g_live;  // boxes whose tensor has not been disposed
 int64_t g_gcFreed = 0;                  // tensors freed by the finalizer instead of dispose()
 
-void finalizeBox(Napi::Env, TensorBox* box) {
+// A basic finalizer (it touches no JavaScript state), which Node runs during garbage collection.
+// Finalizers taking Napi::Env are deferred to a later turn of the event loop instead, so a
+// synchronous loop (a training step repeated without awaiting) would pile up dead handles, with
+// memory and garbage-collection time growing until it yields (binding.gyp sets NAPI_EXPERIMENTAL,
+// which basic finalizers need on Node 20).
+void finalizeBox(Napi::BasicEnv, TensorBox* box) {
   if (box->alive) {
     g_live.erase(box);
     ++g_gcFreed;

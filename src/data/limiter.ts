@@ -12,7 +12,8 @@ export class Limiter {
   }
 
   async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.queue.push(resolve));
+    if (this.active >= this.concurrency)
+      await new Promise<void>((resolve) => this.queue.push(resolve));
     this.active++;
     try {
       return await job();

@@ -32,3 +32,4 @@ export {
   type RetrievalTableRow,
   type RetrievalTableOptions,
 } from './format-retrieval-table.js';
+export { evaluateRetrieval, type RetrievalEvalOptions, type RetrievalEvalResult } from './retrieval-eval.js';

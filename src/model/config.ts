@@ -45,7 +45,9 @@ export const VIT_B_16: T2VLPConfig = JSON.parse(
   readFileSync(new URL('./configs/vit-b-16.json', import.meta.url), 'utf8'),
 ) as T2VLPConfig;
 
-export const visionHeads = (c: T2VLPConfig): number => c.visionWidth / 64;
+/** Heads = width / 64 as in CLIP (at least one, for the tiny test configurations). */
+export const headsFor = (width: number): number => Math.max(1, Math.floor(width / 64));
+export const visionHeads = (c: T2VLPConfig): number => headsFor(c.visionWidth);
 export const gridSize = (c: T2VLPConfig): number => c.imageResolution / c.visionPatchSize;
 export const tokensPerFrame = (c: T2VLPConfig): number => gridSize(c) ** 2 + 1;
 
@@ -55,7 +57,7 @@ export function validateConfig(c: T2VLPConfig): T2VLPConfig {
   };
   for (const [k, v] of Object.entries(c))
     if (typeof v === 'number') need(Number.isInteger(v) && v >= 0, `${k} must be a non-negative integer, got ${v}`);
-  need(c.visionWidth % 64 === 0, `visionWidth ${c.visionWidth} must be a multiple of 64 (heads = width / 64)`);
+  need(c.visionWidth % headsFor(c.visionWidth) === 0, `visionWidth ${c.visionWidth} must be a multiple of 64 (heads = width / 64)`);
   need(c.textWidth % c.textHeads === 0, `textWidth ${c.textWidth} is not divisible by textHeads ${c.textHeads}`);
   need(c.imageResolution % c.visionPatchSize === 0, `imageResolution ${c.imageResolution} is not a multiple of visionPatchSize ${c.visionPatchSize}`);
   need(c.jointLayers <= c.visionLayers, `jointLayers ${c.jointLayers} exceeds visionLayers ${c.visionLayers}`);
@@ -106,7 +108,7 @@ export function inferConfig(shapes: ShapeTable, base: Partial<T2VLPConfig> = {})
     contextLength: get('positional_embedding')[0]!,
     vocabSize,
     textWidth,
-    textHeads: textWidth / 64,
+    textHeads: headsFor(textWidth),
     textLayers: countBlocks(shapes, 'transformer.'),
     numCenters: center ? center[2]! : (base.numCenters ?? VIT_B_16.numCenters),
     tubeLayers: tubeLayers || (base.tubeLayers ?? VIT_B_16.tubeLayers),

@@ -76,8 +76,10 @@ export class T2VLP extends nn.Module {
     return this.clip.logit_scale.dtype;
   }
 
-  static load: (path: string, options?: import('./load.js').LoadModelOptions) => Promise<T2VLP>;
-  save!: (path: string, extraMetadata?: Record<string, string>) => Promise<void>;
+  /** Loads a checkpoint (see load.ts): t2vlp safetensors, a PyTorch state dict, or OpenAI's CLIP archive. */
+  declare static load: (path: string, options?: import('./load.js').LoadModelOptions) => Promise<T2VLP>;
+  /** Writes a t2vlp safetensors checkpoint (atomically) with the configuration in its metadata. */
+  declare save: (path: string, extraMetadata?: Record<string, string>) => Promise<void>;
 
   #frames(frames: Tensor): Tensor {
     const s = frames.shape;

@@ -47,7 +47,7 @@ export interface TransformerRunOptions {
   /** Run blocks [from, to) only (default: all). */
   from?: number;
   to?: number;
-  /** Called with each block's output (for parity tests and inspection); the tensor is freed after. */
+  /** Called with each block's output (for parity tests and inspection); it runs inside the block scope, so `keep()` what you store. */
   onBlock?: (index: number, out: Tensor) => void;
 }
 

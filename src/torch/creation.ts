@@ -122,15 +122,15 @@ export const randn = (shape: number[], dtype: DType = 'float32'): Tensor => new 
 export const randint = (low: number, high: number, shape: number[], dtype: DType = 'int64'): Tensor =>
   new Tensor(native.randint(low, high, shape, dtype));
 export const randperm = (n: number, dtype: DType = 'int64'): Tensor => new Tensor(native.randperm(n, dtype));
-export const zerosLike = (t: Tensor): Tensor => new Tensor(native.zerosLike(t.handle));
-export const onesLike = (t: Tensor): Tensor => new Tensor(native.onesLike(t.handle));
-export const fullLike = (t: Tensor, v: Scalar): Tensor => new Tensor(native.fullLike(t.handle, v));
-export const randLike = (t: Tensor): Tensor => new Tensor(native.randLike(t.handle));
-export const randnLike = (t: Tensor): Tensor => new Tensor(native.randnLike(t.handle));
+export const zerosLike = (t: Tensor): Tensor => new Tensor(native.zerosLike(t.handleFor('zerosLike')));
+export const onesLike = (t: Tensor): Tensor => new Tensor(native.onesLike(t.handleFor('onesLike')));
+export const fullLike = (t: Tensor, v: Scalar): Tensor => new Tensor(native.fullLike(t.handleFor('fullLike'), v));
+export const randLike = (t: Tensor): Tensor => new Tensor(native.randLike(t.handleFor('randLike')));
+export const randnLike = (t: Tensor): Tensor => new Tensor(native.randnLike(t.handleFor('randnLike')));
 /** Draws `n` indices per row from the (unnormalised) probabilities in `probs`. */
 export const multinomial = (probs: Tensor, n: number, replacement = false): Tensor =>
-  new Tensor(native.multinomial(probs.handle, n, replacement));
-export const bernoulli = (probs: Tensor): Tensor => new Tensor(native.bernoulli(probs.handle));
+  new Tensor(native.multinomial(probs.handleFor('multinomial'), n, replacement));
+export const bernoulli = (probs: Tensor): Tensor => new Tensor(native.bernoulli(probs.handleFor('bernoulli')));
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
@@ -142,5 +142,5 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 }
 /** Elementwise choice: `a` where `condition` is true, else `b` (tensors broadcast). */
 export function where(condition: Tensor, a: Tensor, b: Tensor): Tensor {
-  return new Tensor(native.where(condition.handle, a.handle, b.handle));
+  return new Tensor(native.where(condition.handleFor('where'), a.handleFor('where'), b.handleFor('where')));
 }

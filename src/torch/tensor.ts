@@ -98,9 +98,19 @@ export class Tensor {
   toBytes(): Uint8Array {
     return new Uint8Array(native.toArray(this.handleFor('toBytes')));
   }
-  /** Nested number arrays, like PyTorch's tolist() (int64 values as numbers). */
+  /** Nested number arrays, like PyTorch's tolist() (int64 values as numbers, float16/bfloat16 decoded). */
   tolist(): unknown {
-    const flat = Array.from(this.toArray() as ArrayLike<number | bigint>, Number);
+    const d = this.dtype;
+    let src: ArrayLike<number | bigint>;
+    if (d === 'float16' || d === 'bfloat16') {
+      const h = native.toDtype(this.handleFor('tolist'), 'float32');
+      try {
+        src = viewBytes('float32', new Uint8Array(native.toArray(h)));
+      } finally {
+        native.dispose(h);
+      }
+    } else src = this.toArray() as ArrayLike<number | bigint>;
+    const flat = Array.from(src, Number);
     const shape = this.shape;
     if (shape.length === 0) return flat[0];
     const build = (dim: number, off: number): unknown => {
@@ -180,9 +190,9 @@ export class Tensor {
   le(o: TensorOrScalar): Tensor { return this.#bin('le', o, native.le, native.leScalar); }
   gt(o: TensorOrScalar): Tensor { return this.#bin('gt', o, native.gt, native.gtScalar); }
   ge(o: TensorOrScalar): Tensor { return this.#bin('ge', o, native.ge, native.geScalar); }
-  logicalAnd(o: Tensor): Tensor { return new Tensor(native.logicalAnd(this.handle, o.handle)); }
-  logicalOr(o: Tensor): Tensor { return new Tensor(native.logicalOr(this.handle, o.handle)); }
-  logicalXor(o: Tensor): Tensor { return new Tensor(native.logicalXor(this.handle, o.handle)); }
+  logicalAnd(o: Tensor): Tensor { return new Tensor(native.logicalAnd(this.handleFor('logicalAnd'), o.handleFor('logicalAnd'))); }
+  logicalOr(o: Tensor): Tensor { return new Tensor(native.logicalOr(this.handleFor('logicalOr'), o.handleFor('logicalOr'))); }
+  logicalXor(o: Tensor): Tensor { return new Tensor(native.logicalXor(this.handleFor('logicalXor'), o.handleFor('logicalXor'))); }
   logicalNot(): Tensor { return this.#un('logicalNot', native.logicalNot); }
   neg(): Tensor { return this.#un('neg', native.neg); }
   abs(): Tensor { return this.#un('abs', native.abs); }
@@ -280,6 +290,7 @@ export class Tensor {
   }
   all(): Tensor { return this.#un('all', native.all); }
   any(): Tensor { return this.#un('any', native.any); }
+  countNonzero(): Tensor { return this.#un('countNonzero', native.countNonzero); }
   topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
     const [v, i] = native.topk(this.handleFor('topk'), k, dim, largest, sorted);
     return { values: new Tensor(v), indices: new Tensor(i) };
@@ -372,31 +383,41 @@ export class Tensor {
     return new Tensor(native.gather(this.handleFor('gather'), dim, index.handleFor('gather')));
   }
   scatter(dim: number, index: Tensor, src: Tensor): Tensor {
-    return new Tensor(native.scatter(this.handle, dim, index.handle, src.handle));
+    return new Tensor(native.scatter(this.handleFor('scatter'), dim, index.handleFor('scatter'), src.handleFor('scatter')));
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return new Tensor(native.scatterAdd(this.handle, dim, index.handle, src.handle));
+    return new Tensor(native.scatterAdd(this.handleFor('scatterAdd'), dim, index.handleFor('scatterAdd'), src.handleFor('scatterAdd')));
   }
   /** Advanced indexing, like x[i0, i1, ...] with index tensors; null keeps a dimension whole. */
   index(indices: (Tensor | null)[]): Tensor {
     return new Tensor(native.index(this.handleFor('index'), indices.map((t) => (t ? t.handleFor('index') : null))));
   }
   indexPut(indices: (Tensor | null)[], values: Tensor, accumulate = false): Tensor {
-    return new Tensor(native.indexPut(this.handle, indices.map((t) => (t ? t.handle : null)), values.handle, accumulate));
+    return new Tensor(native.indexPut(this.handleFor('indexPut'), indices.map((t) => (t ? t.handleFor('indexPut') : null)), values.handleFor('indexPut'), accumulate));
   }
   maskedSelect(mask: Tensor): Tensor {
-    return new Tensor(native.maskedSelect(this.handle, mask.handle));
+    return new Tensor(native.maskedSelect(this.handleFor('maskedSelect'), mask.handleFor('maskedSelect')));
   }
   nonzero(): Tensor { return this.#un('nonzero', native.nonzero); }
-  flip(dims: number[]): Tensor { return new Tensor(native.flip(this.handle, dims)); }
-  roll(shifts: number[], dims: number[]): Tensor { return new Tensor(native.roll(this.handle, shifts, dims)); }
-  tril(diagonal = 0): Tensor { return new Tensor(native.tril(this.handle, diagonal)); }
-  triu(diagonal = 0): Tensor { return new Tensor(native.triu(this.handle, diagonal)); }
+  flip(dims: number[]): Tensor { return new Tensor(native.flip(this.handleFor('flip'), dims)); }
+  roll(shifts: number[], dims: number[]): Tensor { return new Tensor(native.roll(this.handleFor('roll'), shifts, dims)); }
+  tril(diagonal = 0): Tensor { return new Tensor(native.tril(this.handleFor('tril'), diagonal)); }
+  triu(diagonal = 0): Tensor { return new Tensor(native.triu(this.handleFor('triu'), diagonal)); }
 
   // ---- linear algebra
   matmul(o: Tensor): Tensor { return new Tensor(native.matmul(this.handleFor('matmul'), o.handleFor('matmul'))); }
   mm(o: Tensor): Tensor { return new Tensor(native.mm(this.handleFor('mm'), o.handleFor('mm'))); }
   bmm(o: Tensor): Tensor { return new Tensor(native.bmm(this.handleFor('bmm'), o.handleFor('bmm'))); }
+  /** beta·this + alpha·(mat1 @ mat2) (torch.addmm(self, mat1, mat2)). */
+  addmm(mat1: Tensor, mat2: Tensor, beta = 1, alpha = 1): Tensor {
+    return new Tensor(native.addmm(this.handleFor('addmm'), mat1.handleFor('addmm'), mat2.handleFor('addmm'), beta, alpha));
+  }
+  /** beta·this + alpha·(batch1 @ batch2) over a batch (torch.baddbmm). */
+  baddbmm(batch1: Tensor, batch2: Tensor, beta = 1, alpha = 1): Tensor {
+    return new Tensor(
+      native.baddbmm(this.handleFor('baddbmm'), batch1.handleFor('baddbmm'), batch2.handleFor('baddbmm'), beta, alpha),
+    );
+  }
   softmax(dim: number): Tensor { return new Tensor(native.softmax(this.handleFor('softmax'), dim)); }
   logSoftmax(dim: number): Tensor { return new Tensor(native.logSoftmax(this.handleFor('logSoftmax'), dim)); }
 
@@ -427,19 +448,19 @@ export class Tensor {
     else native.divScalar_(this.handleFor('div_'), o);
     return this;
   }
-  addcmul_(t1: Tensor, t2: Tensor, value = 1): this { native.addcmul_(this.handle, t1.handle, t2.handle, value); return this; }
-  addcdiv_(t1: Tensor, t2: Tensor, value = 1): this { native.addcdiv_(this.handle, t1.handle, t2.handle, value); return this; }
-  lerp_(end: Tensor, weight: number): this { native.lerp_(this.handle, end.handle, weight); return this; }
-  sqrt_(): this { native.sqrt_(this.handle); return this; }
+  addcmul_(t1: Tensor, t2: Tensor, value = 1): this { native.addcmul_(this.handleFor('addcmul_'), t1.handleFor('addcmul_'), t2.handleFor('addcmul_'), value); return this; }
+  addcdiv_(t1: Tensor, t2: Tensor, value = 1): this { native.addcdiv_(this.handleFor('addcdiv_'), t1.handleFor('addcdiv_'), t2.handleFor('addcdiv_'), value); return this; }
+  lerp_(end: Tensor, weight: number): this { native.lerp_(this.handleFor('lerp_'), end.handleFor('lerp_'), weight); return this; }
+  sqrt_(): this { native.sqrt_(this.handleFor('sqrt_')); return this; }
   clamp_(min: number | null = null, max: number | null = null): this { native.clamp_(this.handleFor('clamp_'), min, max); return this; }
   copy_(src: Tensor): this { native.copy_(this.handleFor('copy_'), src.handleFor('copy_')); return this; }
   zero_(): this { native.zero_(this.handleFor('zero_')); return this; }
   fill_(v: Scalar): this { native.fill_(this.handleFor('fill_'), v); return this; }
-  maskedFill_(mask: Tensor, v: Scalar): this { native.maskedFill_(this.handle, mask.handle, v); return this; }
+  maskedFill_(mask: Tensor, v: Scalar): this { native.maskedFill_(this.handleFor('maskedFill_'), mask.handleFor('maskedFill_'), v); return this; }
   uniform_(from = 0, to = 1): this { native.uniform_(this.handleFor('uniform_'), from, to); return this; }
   normal_(mean = 0, std = 1): this { native.normal_(this.handleFor('normal_'), mean, std); return this; }
   indexPut_(indices: (Tensor | null)[], values: Tensor, accumulate = false): this {
-    native.indexPut_(this.handle, indices.map((t) => (t ? t.handle : null)), values.handle, accumulate);
+    native.indexPut_(this.handleFor('indexPut_'), indices.map((t) => (t ? t.handleFor('indexPut_') : null)), values.handleFor('indexPut_'), accumulate);
     return this;
   }
 

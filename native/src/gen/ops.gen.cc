@@ -428,73 +428,73 @@ static Napi::Value op_remainder(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_addScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "addScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "addScalar", "self");
-    at::Scalar other = argS(info, 1, "addScalar", "other");
+  return guard(info, "add", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "add", "self");
+    at::Scalar other = argS(info, 1, "add", "other");
     return retT(info.Env(), at::add(self, other));
   });
 }
 
 static Napi::Value op_subScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "subScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "subScalar", "self");
-    at::Scalar other = argS(info, 1, "subScalar", "other");
+  return guard(info, "sub", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "sub", "self");
+    at::Scalar other = argS(info, 1, "sub", "other");
     return retT(info.Env(), at::sub(self, other));
   });
 }
 
 static Napi::Value op_rsubScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "rsubScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "rsubScalar", "self");
-    at::Scalar other = argS(info, 1, "rsubScalar", "other");
+  return guard(info, "rsub", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "rsub", "self");
+    at::Scalar other = argS(info, 1, "rsub", "other");
     return retT(info.Env(), at::rsub(self, other));
   });
 }
 
 static Napi::Value op_mulScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "mulScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "mulScalar", "self");
-    at::Scalar other = argS(info, 1, "mulScalar", "other");
+  return guard(info, "mul", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "mul", "self");
+    at::Scalar other = argS(info, 1, "mul", "other");
     return retT(info.Env(), at::mul(self, other));
   });
 }
 
 static Napi::Value op_divScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "divScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "divScalar", "self");
-    at::Scalar other = argS(info, 1, "divScalar", "other");
+  return guard(info, "div", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "div", "self");
+    at::Scalar other = argS(info, 1, "div", "other");
     return retT(info.Env(), at::div(self, other));
   });
 }
 
 static Napi::Value op_rdivScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "rdivScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "rdivScalar", "self");
-    at::Scalar other = argS(info, 1, "rdivScalar", "other");
+  return guard(info, "rdiv", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "rdiv", "self");
+    at::Scalar other = argS(info, 1, "rdiv", "other");
     return retT(info.Env(), at::reciprocal(self) * other);
   });
 }
 
 static Napi::Value op_powScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "powScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "powScalar", "self");
-    at::Scalar exponent = argS(info, 1, "powScalar", "exponent");
+  return guard(info, "pow", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "pow", "self");
+    at::Scalar exponent = argS(info, 1, "pow", "exponent");
     return retT(info.Env(), at::pow(self, exponent));
   });
 }
 
 static Napi::Value op_rpowScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "rpowScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "rpowScalar", "self");
-    at::Scalar base = argS(info, 1, "rpowScalar", "base");
+  return guard(info, "rpow", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "rpow", "self");
+    at::Scalar base = argS(info, 1, "rpow", "base");
     return retT(info.Env(), at::pow(base, self));
   });
 }
 
 static Napi::Value op_remainderScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "remainderScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "remainderScalar", "self");
-    at::Scalar other = argS(info, 1, "remainderScalar", "other");
+  return guard(info, "remainder", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "remainder", "self");
+    at::Scalar other = argS(info, 1, "remainder", "other");
     return retT(info.Env(), at::remainder(self, other));
   });
 }
@@ -508,9 +508,9 @@ static Napi::Value op_eq(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_eqScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "eqScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "eqScalar", "self");
-    at::Scalar other = argS(info, 1, "eqScalar", "other");
+  return guard(info, "eq", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "eq", "self");
+    at::Scalar other = argS(info, 1, "eq", "other");
     return retT(info.Env(), at::eq(self, other));
   });
 }
@@ -524,9 +524,9 @@ static Napi::Value op_ne(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_neScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "neScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "neScalar", "self");
-    at::Scalar other = argS(info, 1, "neScalar", "other");
+  return guard(info, "ne", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "ne", "self");
+    at::Scalar other = argS(info, 1, "ne", "other");
     return retT(info.Env(), at::ne(self, other));
   });
 }
@@ -540,9 +540,9 @@ static Napi::Value op_lt(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_ltScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "ltScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "ltScalar", "self");
-    at::Scalar other = argS(info, 1, "ltScalar", "other");
+  return guard(info, "lt", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "lt", "self");
+    at::Scalar other = argS(info, 1, "lt", "other");
     return retT(info.Env(), at::lt(self, other));
   });
 }
@@ -556,9 +556,9 @@ static Napi::Value op_le(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_leScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "leScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "leScalar", "self");
-    at::Scalar other = argS(info, 1, "leScalar", "other");
+  return guard(info, "le", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "le", "self");
+    at::Scalar other = argS(info, 1, "le", "other");
     return retT(info.Env(), at::le(self, other));
   });
 }
@@ -572,9 +572,9 @@ static Napi::Value op_gt(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_gtScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "gtScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "gtScalar", "self");
-    at::Scalar other = argS(info, 1, "gtScalar", "other");
+  return guard(info, "gt", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "gt", "self");
+    at::Scalar other = argS(info, 1, "gt", "other");
     return retT(info.Env(), at::gt(self, other));
   });
 }
@@ -588,9 +588,9 @@ static Napi::Value op_ge(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_geScalar(const Napi::CallbackInfo& info) {
-  return guard(info, "geScalar", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "geScalar", "self");
-    at::Scalar other = argS(info, 1, "geScalar", "other");
+  return guard(info, "ge", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "ge", "self");
+    at::Scalar other = argS(info, 1, "ge", "other");
     return retT(info.Env(), at::ge(self, other));
   });
 }
@@ -674,9 +674,9 @@ static Napi::Value op_equal(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_sumAll(const Napi::CallbackInfo& info) {
-  return guard(info, "sumAll", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "sumAll", "self");
-    opt<at::ScalarType> dtype = argDTopt(info, 1, "sumAll", "dtype");
+  return guard(info, "sum", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "sum", "self");
+    opt<at::ScalarType> dtype = argDTopt(info, 1, "sum", "dtype");
     return retT(info.Env(), at::sum(self, dtype));
   });
 }
@@ -692,8 +692,8 @@ static Napi::Value op_sum(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_meanAll(const Napi::CallbackInfo& info) {
-  return guard(info, "meanAll", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "meanAll", "self");
+  return guard(info, "mean", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "mean", "self");
     return retT(info.Env(), at::mean(self));
   });
 }
@@ -717,15 +717,15 @@ static Napi::Value op_prod(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_maxAll(const Napi::CallbackInfo& info) {
-  return guard(info, "maxAll", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "maxAll", "self");
+  return guard(info, "max", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "max", "self");
     return retT(info.Env(), at::max(self));
   });
 }
 
 static Napi::Value op_minAll(const Napi::CallbackInfo& info) {
-  return guard(info, "minAll", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "minAll", "self");
+  return guard(info, "min", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "min", "self");
     return retT(info.Env(), at::min(self));
   });
 }
@@ -795,9 +795,9 @@ static Napi::Value op_norm(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_normAll(const Napi::CallbackInfo& info) {
-  return guard(info, "normAll", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "normAll", "self");
-    double ord = argD(info, 1, "normAll", "ord");
+  return guard(info, "norm", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "norm", "self");
+    double ord = argD(info, 1, "norm", "ord");
     return retT(info.Env(), at::linalg_vector_norm(self, ord));
   });
 }
@@ -864,10 +864,10 @@ static Napi::Value op_sort(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_sortStable(const Napi::CallbackInfo& info) {
-  return guard(info, "sortStable", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "sortStable", "self");
-    int64_t dim = argI(info, 1, "sortStable", "dim");
-    bool descending = argB(info, 2, "sortStable", "descending");
+  return guard(info, "sort", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "sort", "self");
+    int64_t dim = argI(info, 1, "sort", "dim");
+    bool descending = argB(info, 2, "sort", "descending");
     return retT2(info.Env(), at::sort(self, true, dim, descending));
   });
 }
@@ -930,9 +930,9 @@ static Napi::Value op_squeeze(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_squeezeDim(const Napi::CallbackInfo& info) {
-  return guard(info, "squeezeDim", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "squeezeDim", "self");
-    int64_t dim = argI(info, 1, "squeezeDim", "dim");
+  return guard(info, "squeeze", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "squeeze", "self");
+    int64_t dim = argI(info, 1, "squeeze", "dim");
     return retT(info.Env(), at::squeeze(self, dim));
   });
 }
@@ -1005,10 +1005,10 @@ static Napi::Value op_split(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_splitWithSizes(const Napi::CallbackInfo& info) {
-  return guard(info, "splitWithSizes", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "splitWithSizes", "self");
-    std::vector<int64_t> sizes = argIA(info, 1, "splitWithSizes", "sizes");
-    int64_t dim = argI(info, 2, "splitWithSizes", "dim");
+  return guard(info, "split", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "split", "self");
+    std::vector<int64_t> sizes = argIA(info, 1, "split", "sizes");
+    int64_t dim = argI(info, 2, "split", "dim");
     return retTL(info.Env(), at::split_with_sizes(self, sizes, dim));
   });
 }
@@ -1349,44 +1349,44 @@ static Napi::Value op_mseLoss(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_bceWithLogits(const Napi::CallbackInfo& info) {
-  return guard(info, "bceWithLogits", [&]() -> Napi::Value {
-    const at::Tensor& input = unwrap(info, 0, "bceWithLogits", "input");
-    const at::Tensor& target = unwrap(info, 1, "bceWithLogits", "target");
-    int64_t reduction = argI(info, 2, "bceWithLogits", "reduction");
+  return guard(info, "binaryCrossEntropyWithLogits", [&]() -> Napi::Value {
+    const at::Tensor& input = unwrap(info, 0, "binaryCrossEntropyWithLogits", "input");
+    const at::Tensor& target = unwrap(info, 1, "binaryCrossEntropyWithLogits", "target");
+    int64_t reduction = argI(info, 2, "binaryCrossEntropyWithLogits", "reduction");
     return retT(info.Env(), at::binary_cross_entropy_with_logits(input, target, {}, {}, reduction));
   });
 }
 
 static Napi::Value op_interpolateBilinear(const Napi::CallbackInfo& info) {
-  return guard(info, "interpolateBilinear", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "interpolateBilinear", "self");
-    std::vector<int64_t> size = argIA(info, 1, "interpolateBilinear", "size");
-    bool alignCorners = argB(info, 2, "interpolateBilinear", "alignCorners");
+  return guard(info, "interpolate", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "interpolate", "self");
+    std::vector<int64_t> size = argIA(info, 1, "interpolate", "size");
+    bool alignCorners = argB(info, 2, "interpolate", "alignCorners");
     return retT(info.Env(), at::upsample_bilinear2d(self, size, alignCorners));
   });
 }
 
 static Napi::Value op_interpolateBicubic(const Napi::CallbackInfo& info) {
-  return guard(info, "interpolateBicubic", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "interpolateBicubic", "self");
-    std::vector<int64_t> size = argIA(info, 1, "interpolateBicubic", "size");
-    bool alignCorners = argB(info, 2, "interpolateBicubic", "alignCorners");
+  return guard(info, "interpolate", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "interpolate", "self");
+    std::vector<int64_t> size = argIA(info, 1, "interpolate", "size");
+    bool alignCorners = argB(info, 2, "interpolate", "alignCorners");
     return retT(info.Env(), at::upsample_bicubic2d(self, size, alignCorners));
   });
 }
 
 static Napi::Value op_toDtype(const Napi::CallbackInfo& info) {
-  return guard(info, "toDtype", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "toDtype", "self");
-    at::ScalarType dtype = argDT(info, 1, "toDtype", "dtype");
+  return guard(info, "to", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "to", "self");
+    at::ScalarType dtype = argDT(info, 1, "to", "dtype");
     return retT(info.Env(), self.to(dtype));
   });
 }
 
 static Napi::Value op_toDevice(const Napi::CallbackInfo& info) {
-  return guard(info, "toDevice", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "toDevice", "self");
-    std::string device = argSTR(info, 1, "toDevice", "device");
+  return guard(info, "to", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "to", "self");
+    std::string device = argSTR(info, 1, "to", "device");
     return retT(info.Env(), self.to(at::Device(device)));
   });
 }
@@ -1402,9 +1402,9 @@ static Napi::Value op_add_ip(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_addScalar_ip(const Napi::CallbackInfo& info) {
-  return guard(info, "addScalar_", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "addScalar_", "self");
-    at::Scalar other = argS(info, 1, "addScalar_", "other");
+  return guard(info, "add_", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "add_", "self");
+    at::Scalar other = argS(info, 1, "add_", "other");
     self.add_(other);
     return info.Env().Undefined();
   });
@@ -1430,9 +1430,9 @@ static Napi::Value op_mul_ip(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_mulScalar_ip(const Napi::CallbackInfo& info) {
-  return guard(info, "mulScalar_", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "mulScalar_", "self");
-    at::Scalar other = argS(info, 1, "mulScalar_", "other");
+  return guard(info, "mul_", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "mul_", "self");
+    at::Scalar other = argS(info, 1, "mul_", "other");
     self.mul_(other);
     return info.Env().Undefined();
   });
@@ -1448,9 +1448,9 @@ static Napi::Value op_div_ip(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value op_divScalar_ip(const Napi::CallbackInfo& info) {
-  return guard(info, "divScalar_", [&]() -> Napi::Value {
-    const at::Tensor& self = unwrap(info, 0, "divScalar_", "self");
-    at::Scalar other = argS(info, 1, "divScalar_", "other");
+  return guard(info, "div_", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "div_", "self");
+    at::Scalar other = argS(info, 1, "div_", "other");
     self.div_(other);
     return info.Env().Undefined();
   });

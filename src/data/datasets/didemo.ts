@@ -38,13 +38,23 @@ export async function readDidemo(path: string, opts: ReaderOptions = {}): Promis
     json.forEach((item: Record<string, unknown>, i) => {
       const where = `item ${i}`;
       if (typeof item?.video !== 'string') return sink.missingField(what, path, where, 'video');
-      if (typeof item.description !== 'string') return sink.missingField(what, path, where, 'description');
+      if (typeof item.description !== 'string')
+        return sink.missingField(what, path, where, 'description');
       const times = item.times;
-      if (!Array.isArray(times) || !times.length || !times.every((t) => Array.isArray(t) && t.length === 2)) {
+      if (
+        !Array.isArray(times) ||
+        !times.length ||
+        !times.every((t) => Array.isArray(t) && t.length === 2)
+      ) {
         return sink.missingField(what, path, where, 'times');
       }
       const ts = times as [number, number][];
-      add(idOf(item.video), item.description, mean(ts.map((t) => t[0])) * 5, (mean(ts.map((t) => t[1])) + 1) * 5);
+      add(
+        idOf(item.video),
+        item.description,
+        mean(ts.map((t) => t[0])) * 5,
+        (mean(ts.map((t) => t[1])) + 1) * 5,
+      );
     });
   } else if (json && typeof json === 'object') {
     for (const [id, v] of Object.entries(json as Record<string, Record<string, unknown>>)) {
@@ -58,9 +68,15 @@ export async function readDidemo(path: string, opts: ReaderOptions = {}): Promis
         sink.missingField(what, path, `video '${id}'`, 'timestamps');
         continue;
       }
-      sentences.forEach((s, k) => add(id, String(s), Math.floor(stamps[k][0]), Math.ceil(stamps[k][1])));
+      sentences.forEach((s, k) =>
+        add(id, String(s), Math.floor(stamps[k][0]), Math.ceil(stamps[k][1])),
+      );
     }
-  } else throw new AnnotationError('BAD_FORMAT', `${what}: '${path}' is neither a list of moments nor a dict of videos`);
+  } else
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `${what}: '${path}' is neither a list of moments nor a dict of videos`,
+    );
   return [...groups].map(([videoId, g]) => ({
     videoId,
     paragraph: g.texts.join(' '),
@@ -82,18 +98,31 @@ export interface DidemoOptions extends ReaderOptions {
 export async function loadDidemo(o: DidemoOptions): Promise<Dataset> {
   const path = join(o.dataDir, o.file ?? `${o.split}_data.json`);
   const sink = new IssueSink(o.strict ?? true);
-  const [videos, files] = await Promise.all([readDidemo(path, o), walkVideoFiles(o.videoDir, 'loadDidemo')]);
+  const [videos, files] = await Promise.all([
+    readDidemo(path, o),
+    walkVideoFiles(o.videoDir, 'loadDidemo'),
+  ]);
   const samples = [];
   for (const v of videos) {
     const file = files.get(v.videoId);
     if (!file) {
-      sink.report(new AnnotationError('ENOENT', `loadDidemo: no video file for '${v.videoId}' of '${path}' under '${o.videoDir}'`));
+      sink.report(
+        new AnnotationError(
+          'ENOENT',
+          `loadDidemo: no video file for '${v.videoId}' of '${path}' under '${o.videoDir}'`,
+        ),
+      );
       continue;
     }
     samples.push({
       videoId: v.videoId,
       video: o.useMoments
-        ? { kind: 'file' as const, path: file, startSec: Math.floor(v.startSec), endSec: Math.ceil(v.endSec) }
+        ? {
+            kind: 'file' as const,
+            path: file,
+            startSec: Math.floor(v.startSec),
+            endSec: Math.ceil(v.endSec),
+          }
         : { kind: 'file' as const, path: file },
       split: o.split,
       caption: v.paragraph,

@@ -9,7 +9,11 @@ export async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new AnnotationError('ENOENT', `${what}: cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new AnnotationError(
+      'ENOENT',
+      `${what}: cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -18,7 +22,11 @@ export async function readJson(path: string, what: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new AnnotationError('BAD_FORMAT', `${what}: '${path}' is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `${what}: '${path}' is not valid JSON: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -30,7 +38,10 @@ export function parseJsonLines(text: string, path: string, what: string): unknow
     try {
       out.push(JSON.parse(line));
     } catch (err) {
-      throw new AnnotationError('BAD_FORMAT', `${what}: line ${i + 1} of '${path}' is not valid JSON: ${(err as Error).message}`);
+      throw new AnnotationError(
+        'BAD_FORMAT',
+        `${what}: line ${i + 1} of '${path}' is not valid JSON: ${(err as Error).message}`,
+      );
     }
   });
   return out;
@@ -73,12 +84,24 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** CSV with a header row into records keyed by column name. */
-export function parseCsvRecords(text: string, path: string, what: string, required: string[]): Record<string, string>[] {
+export function parseCsvRecords(
+  text: string,
+  path: string,
+  what: string,
+  required: string[],
+): Record<string, string>[] {
   const [header, ...rows] = parseCsv(text);
-  if (!header) throw new AnnotationError('BAD_FORMAT', `${what}: '${path}' is empty (expected a header with ${required.join(', ')})`);
+  if (!header)
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `${what}: '${path}' is empty (expected a header with ${required.join(', ')})`,
+    );
   for (const col of required) {
     if (!header.includes(col)) {
-      throw new AnnotationError('MISSING_FIELD', `${what}: '${path}' has no column '${col}' (header: ${header.join(',')})`);
+      throw new AnnotationError(
+        'MISSING_FIELD',
+        `${what}: '${path}' has no column '${col}' (header: ${header.join(',')})`,
+      );
     }
   }
   return rows.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j] ?? ''])));
@@ -92,7 +115,11 @@ export async function walkVideoFiles(root: string, what: string): Promise<Map<st
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      throw new AnnotationError('ENOENT', `${what}: cannot list video folder '${dir}': ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+      throw new AnnotationError(
+        'ENOENT',
+        `${what}: cannot list video folder '${dir}': ${(err as NodeJS.ErrnoException).code}`,
+        { cause: err },
+      );
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {

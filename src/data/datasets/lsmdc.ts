@@ -13,7 +13,10 @@ export const LSMDC_FILES = {
 } as const;
 
 /** (clip_id, sentence) per line; a line without exactly 6 tab-separated fields is an error. */
-export async function readLsmdcAnnotations(path: string, opts: ReaderOptions = {}): Promise<{ clipId: string; sentence: string }[]> {
+export async function readLsmdcAnnotations(
+  path: string,
+  opts: ReaderOptions = {},
+): Promise<{ clipId: string; sentence: string }[]> {
   const what = 'readLsmdcAnnotations';
   const sink = new IssueSink(opts.strict ?? true);
   const out: { clipId: string; sentence: string }[] = [];
@@ -22,7 +25,12 @@ export async function readLsmdcAnnotations(path: string, opts: ReaderOptions = {
     if (!line) return;
     const f = line.split('\t');
     if (f.length !== 6) {
-      sink.report(new AnnotationError('BAD_FORMAT', `${what}: line ${i + 1} of '${path}' has ${f.length} tab-separated fields; expected 6`));
+      sink.report(
+        new AnnotationError(
+          'BAD_FORMAT',
+          `${what}: line ${i + 1} of '${path}' has ${f.length} tab-separated fields; expected 6`,
+        ),
+      );
       return;
     }
     out.push({ clipId: f[0]!, sentence: f[5]! });
@@ -44,7 +52,12 @@ export async function loadLsmdc(o: LsmdcOptions): Promise<Dataset> {
     split: o.split,
     samples: lines
       .filter((l) => files.has(l.clipId))
-      .map((l) => ({ videoId: l.clipId, video: { kind: 'file', path: files.get(l.clipId)! }, split: o.split, caption: l.sentence })),
+      .map((l) => ({
+        videoId: l.clipId,
+        video: { kind: 'file', path: files.get(l.clipId)! },
+        split: o.split,
+        caption: l.sentence,
+      })),
     issues: [],
   };
 }

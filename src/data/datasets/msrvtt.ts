@@ -19,7 +19,10 @@ export interface MsrvttData {
   splits: Map<string, string>;
 }
 
-export async function readMsrvttData(path: string, opts: ReaderOptions = {}): Promise<MsrvttData & { sink: IssueSink }> {
+export async function readMsrvttData(
+  path: string,
+  opts: ReaderOptions = {},
+): Promise<MsrvttData & { sink: IssueSink }> {
   const what = 'readMsrvttData';
   const json = (await readJson(path, what)) as { sentences?: unknown; videos?: unknown };
   if (!json || !Array.isArray(json.sentences)) {
@@ -52,16 +55,22 @@ export async function readMsrvttData(path: string, opts: ReaderOptions = {}): Pr
 /** Training video ids (column `video_id`) in file order. */
 export async function readMsrvttTrainCsv(path: string): Promise<string[]> {
   const what = 'readMsrvttTrainCsv';
-  return parseCsvRecords(await readText(path, what), path, what, ['video_id']).map((r) => r.video_id!);
+  return parseCsvRecords(await readText(path, what), path, what, ['video_id']).map(
+    (r) => r.video_id!,
+  );
 }
 
 /** Test (video_id, sentence) pairs in file order (JSFUSION layout). */
-export async function readMsrvttTestCsv(path: string): Promise<{ videoId: string; sentence: string }[]> {
+export async function readMsrvttTestCsv(
+  path: string,
+): Promise<{ videoId: string; sentence: string }[]> {
   const what = 'readMsrvttTestCsv';
-  return parseCsvRecords(await readText(path, what), path, what, ['video_id', 'sentence']).map((r) => ({
-    videoId: r.video_id!,
-    sentence: r.sentence!,
-  }));
+  return parseCsvRecords(await readText(path, what), path, what, ['video_id', 'sentence']).map(
+    (r) => ({
+      videoId: r.video_id!,
+      sentence: r.sentence!,
+    }),
+  );
 }
 
 export interface MsrvttOptions extends ReaderOptions {
@@ -85,30 +94,54 @@ export async function loadMsrvtt(o: MsrvttOptions): Promise<Dataset> {
   const ext = o.videoExt ?? '.mp4';
   const video = (id: string) => ({ kind: 'file' as const, path: join(o.videoDir, id + ext) });
   if (o.split !== 'train') {
-    const csv = join(o.dataDir, o.split === 'test' ? (o.testCsv ?? 'MSRVTT_JSFUSION_test.csv') : (o.valCsv ?? 'MSRVTT_JSFUSION_val.csv'));
+    const csv = join(
+      o.dataDir,
+      o.split === 'test'
+        ? (o.testCsv ?? 'MSRVTT_JSFUSION_test.csv')
+        : (o.valCsv ?? 'MSRVTT_JSFUSION_val.csv'),
+    );
     const pairs = await readMsrvttTestCsv(csv);
     return {
       name: 'msrvtt',
       split: o.split,
-      samples: pairs.map((p) => ({ videoId: p.videoId, video: video(p.videoId), split: o.split, caption: p.sentence })),
+      samples: pairs.map((p) => ({
+        videoId: p.videoId,
+        video: video(p.videoId),
+        split: o.split,
+        caption: p.sentence,
+      })),
       issues: [],
     };
   }
   const dataPath = join(o.dataDir, o.dataJson ?? 'MSRVTT_data.json');
   const trainPath = join(o.dataDir, o.trainCsv ?? 'MSRVTT_train.9k.csv');
-  const [data, ids] = await Promise.all([readMsrvttData(dataPath, o), readMsrvttTrainCsv(trainPath)]);
+  const [data, ids] = await Promise.all([
+    readMsrvttData(dataPath, o),
+    readMsrvttTrainCsv(trainPath),
+  ]);
   const train = new Set(ids);
   const samples: Sample[] = [];
   if (o.expandSentences ?? true) {
     // One per caption, in the json's sentence order (the reference iterates the json).
     for (const s of data.sentences) {
-      if (train.has(s.videoId)) samples.push({ videoId: s.videoId, video: video(s.videoId), split: 'train', caption: s.caption });
+      if (train.has(s.videoId))
+        samples.push({
+          videoId: s.videoId,
+          video: video(s.videoId),
+          split: 'train',
+          caption: s.caption,
+        });
     }
   } else {
     for (const id of ids) {
       const caps = data.captions.get(id);
       if (!caps?.length) {
-        data.sink.report(new AnnotationError('MISSING_FIELD', `loadMsrvtt: video '${id}' of '${trainPath}' has no caption in '${dataPath}'`));
+        data.sink.report(
+          new AnnotationError(
+            'MISSING_FIELD',
+            `loadMsrvtt: video '${id}' of '${trainPath}' has no caption in '${dataPath}'`,
+          ),
+        );
         continue;
       }
       samples.push({ videoId: id, video: video(id), split: 'train', captions: caps });

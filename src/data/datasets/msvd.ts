@@ -26,18 +26,33 @@ export async function readMsvdCaptions(path: string): Promise<Map<string, string
     try {
       buf = await readFile(path);
     } catch (err) {
-      throw new AnnotationError('ENOENT', `${what}: cannot read '${path}': ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+      throw new AnnotationError(
+        'ENOENT',
+        `${what}: cannot read '${path}': ${(err as NodeJS.ErrnoException).code}`,
+        { cause: err },
+      );
     }
     raw = readPickle(buf, path);
   }
-  const entries: [unknown, unknown][] = raw instanceof Map ? [...raw.entries()] : raw && typeof raw === 'object' ? Object.entries(raw) : [];
+  const entries: [unknown, unknown][] =
+    raw instanceof Map
+      ? [...raw.entries()]
+      : raw && typeof raw === 'object'
+        ? Object.entries(raw)
+        : [];
   if (!entries.length && !(raw instanceof Map) && (typeof raw !== 'object' || raw === null)) {
-    throw new AnnotationError('BAD_FORMAT', `${what}: '${path}' does not hold a dict of video id -> captions`);
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `${what}: '${path}' does not hold a dict of video id -> captions`,
+    );
   }
   const out = new Map<string, string[]>();
   for (const [id, caps] of entries) {
     if (typeof id !== 'string' || !Array.isArray(caps)) {
-      throw new AnnotationError('BAD_FORMAT', `${what}: '${path}': entry '${String(id)}' is not video id -> list of captions`);
+      throw new AnnotationError(
+        'BAD_FORMAT',
+        `${what}: '${path}': entry '${String(id)}' is not video id -> list of captions`,
+      );
     }
     out.set(
       id,
@@ -59,22 +74,34 @@ export async function loadMsvd(o: MsvdOptions): Promise<Dataset> {
   const sink = new IssueSink(o.strict ?? true);
   const listPath = join(o.dataDir, `${o.split}_list.txt`);
   const capPath = join(o.dataDir, o.captionsFile ?? 'raw-captions.pkl');
-  const [ids, captions, files] = await Promise.all([readMsvdList(listPath), readMsvdCaptions(capPath), walkVideoFiles(o.videoDir, 'loadMsvd')]);
+  const [ids, captions, files] = await Promise.all([
+    readMsvdList(listPath),
+    readMsvdCaptions(capPath),
+    walkVideoFiles(o.videoDir, 'loadMsvd'),
+  ]);
   const samples: Sample[] = [];
   const cutOffPoints: number[] = [];
   let videoNum = 0;
   for (const id of ids) {
     const caps = captions.get(id);
     if (!caps) {
-      sink.report(new AnnotationError('MISSING_FIELD', `loadMsvd: video '${id}' of '${listPath}' has no captions in '${capPath}'`));
+      sink.report(
+        new AnnotationError(
+          'MISSING_FIELD',
+          `loadMsvd: video '${id}' of '${listPath}' has no captions in '${capPath}'`,
+        ),
+      );
       continue;
     }
     const path = files.get(id);
     if (!path) {
-      sink.report(new AnnotationError('ENOENT', `loadMsvd: no video file for '${id}' under '${o.videoDir}'`));
+      sink.report(
+        new AnnotationError('ENOENT', `loadMsvd: no video file for '${id}' under '${o.videoDir}'`),
+      );
       continue;
     }
-    for (const caption of caps) samples.push({ videoId: id, video: { kind: 'file', path }, split: o.split, caption });
+    for (const caption of caps)
+      samples.push({ videoId: id, video: { kind: 'file', path }, split: o.split, caption });
     cutOffPoints.push(samples.length);
     videoNum++;
   }
@@ -82,7 +109,8 @@ export async function loadMsvd(o: MsvdOptions): Promise<Dataset> {
     name: 'msvd',
     split: o.split,
     samples,
-    multiSentence: o.split === 'train' ? undefined : { cutOffPoints, sentenceNum: samples.length, videoNum },
+    multiSentence:
+      o.split === 'train' ? undefined : { cutOffPoints, sentenceNum: samples.length, videoNum },
     issues: sink.issues,
   };
 }

@@ -7,21 +7,44 @@
 import { join } from 'node:path';
 import { AnnotationError } from '../errors.js';
 import { parseJsonLines, readJson, readText } from './files.js';
-import { IssueSink, stringField, type Dataset, type QaPair, type ReaderOptions, type Sample, type Split } from './types.js';
+import {
+  IssueSink,
+  stringField,
+  type Dataset,
+  type QaPair,
+  type ReaderOptions,
+  type Sample,
+  type Split,
+} from './types.js';
 
 export const MSRVTT_QA_DISCARD = new Set([
-  'video710', 'video1054', 'video1975', 'video3023', 'video3071',
-  'video5009', 'video5397', 'video5858', 'video5992', 'video8528',
+  'video710',
+  'video1054',
+  'video1975',
+  'video3023',
+  'video3071',
+  'video5009',
+  'video5397',
+  'video5858',
+  'video5992',
+  'video8528',
 ]);
 
 export async function readAnswerVocab(path: string): Promise<Map<string, number>> {
   const json = await readJson(path, 'readAnswerVocab');
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    throw new AnnotationError('BAD_FORMAT', `readAnswerVocab: '${path}' is not an object of answer -> class id`);
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `readAnswerVocab: '${path}' is not an object of answer -> class id`,
+    );
   }
   const out = new Map<string, number>();
   for (const [k, v] of Object.entries(json)) {
-    if (!Number.isInteger(v)) throw new AnnotationError('BAD_FORMAT', `readAnswerVocab: answer '${k}' of '${path}' has class id ${JSON.stringify(v)}; expected an integer`);
+    if (!Number.isInteger(v))
+      throw new AnnotationError(
+        'BAD_FORMAT',
+        `readAnswerVocab: answer '${k}' of '${path}' has class id ${JSON.stringify(v)}; expected an integer`,
+      );
     out.set(k, v as number);
   }
   return out;
@@ -33,7 +56,11 @@ interface QaRecord {
 }
 
 /** Reads QA records (JSON lines or a JSON array), skipping or throwing on records without fields. */
-export async function readQaFile(path: string, sink: IssueSink, o: { numericPrefix?: string } = {}): Promise<QaRecord[]> {
+export async function readQaFile(
+  path: string,
+  sink: IssueSink,
+  o: { numericPrefix?: string } = {},
+): Promise<QaRecord[]> {
   const what = 'readQaFile';
   const text = await readText(path, what);
   const trimmed = text.trimStart();
@@ -42,7 +69,10 @@ export async function readQaFile(path: string, sink: IssueSink, o: { numericPref
     try {
       records = JSON.parse(text);
     } catch (err) {
-      throw new AnnotationError('BAD_FORMAT', `${what}: '${path}' is not valid JSON: ${(err as Error).message}`);
+      throw new AnnotationError(
+        'BAD_FORMAT',
+        `${what}: '${path}' is not valid JSON: ${(err as Error).message}`,
+      );
     }
   } else records = parseJsonLines(text, path, what);
   const out: QaRecord[] = [];
@@ -51,7 +81,8 @@ export async function readQaFile(path: string, sink: IssueSink, o: { numericPref
     const rec = r as Record<string, unknown>;
     const rawId = rec?.video_id ?? rec?.video;
     if (rawId === undefined) return sink.missingField(what, path, where, 'video_id');
-    const videoId = typeof rawId === 'number' ? `${o.numericPrefix ?? 'vid'}${rawId}` : String(rawId);
+    const videoId =
+      typeof rawId === 'number' ? `${o.numericPrefix ?? 'vid'}${rawId}` : String(rawId);
     const question = stringField(r, 'question', sink, what, path, where);
     const answer = stringField(r, 'answer', sink, what, path, where);
     if (question === undefined || answer === undefined) return;
@@ -72,7 +103,15 @@ export interface QaOptions extends ReaderOptions {
   videoExt?: string;
 }
 
-function toDataset(name: string, split: Split, recs: QaRecord[], vocab: Map<string, number>, videoDir: string, ext: string, sink: IssueSink): Dataset {
+function toDataset(
+  name: string,
+  split: Split,
+  recs: QaRecord[],
+  vocab: Map<string, number>,
+  videoDir: string,
+  ext: string,
+  sink: IssueSink,
+): Dataset {
   const samples: Sample[] = recs.map((r) => ({
     videoId: r.videoId,
     video: { kind: 'file', path: join(videoDir, r.videoId + ext) },
@@ -115,8 +154,14 @@ export async function loadMsvdQa(o: MsvdQaOptions): Promise<Dataset> {
   let vocab: Map<string, number>;
   if (o.ans2label) vocab = await readAnswerVocab(join(o.dataDir, o.ans2label));
   else {
-    const train = o.split === 'train' && !o.file ? recs : await readQaFile(join(o.dataDir, o.trainFile ?? 'train_qa.json'), new IssueSink(false));
-    vocab = buildAnswerVocab(train.map((r) => r.qa.answer), o.topAnswers ?? 1000);
+    const train =
+      o.split === 'train' && !o.file
+        ? recs
+        : await readQaFile(join(o.dataDir, o.trainFile ?? 'train_qa.json'), new IssueSink(false));
+    vocab = buildAnswerVocab(
+      train.map((r) => r.qa.answer),
+      o.topAnswers ?? 1000,
+    );
   }
   return toDataset('msvd-qa', o.split, recs, vocab, o.videoDir, o.videoExt ?? '.avi', sink);
 }

@@ -65,12 +65,21 @@ export class IssueSink {
   }
 
   missingField(what: string, file: string, where: string, field: string): void {
-    this.report(new AnnotationError('MISSING_FIELD', `${what}: ${where} of '${file}' has no '${field}'`));
+    this.report(
+      new AnnotationError('MISSING_FIELD', `${what}: ${where} of '${file}' has no '${field}'`),
+    );
   }
 }
 
 /** A string field of a parsed JSON record, or undefined (after reporting) when absent. */
-export function stringField(rec: unknown, field: string, sink: IssueSink, what: string, file: string, where: string): string | undefined {
+export function stringField(
+  rec: unknown,
+  field: string,
+  sink: IssueSink,
+  what: string,
+  file: string,
+  where: string,
+): string | undefined {
   const v = rec && typeof rec === 'object' ? (rec as Record<string, unknown>)[field] : undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);

@@ -7,11 +7,18 @@ import { readWebvidIndex } from '../tfrecord/webvid-shards.js';
 import { readJson } from './files.js';
 import { IssueSink, stringField, type Dataset, type ReaderOptions, type Sample } from './types.js';
 
-export async function readWebvidCaptions(path: string, opts: ReaderOptions = {}): Promise<{ videoId: string; caption: string }[]> {
+export async function readWebvidCaptions(
+  path: string,
+  opts: ReaderOptions = {},
+  sink: IssueSink = new IssueSink(opts.strict ?? true),
+): Promise<{ videoId: string; caption: string }[]> {
   const what = 'readWebvidCaptions';
   const json = await readJson(path, what);
-  if (!Array.isArray(json)) throw new AnnotationError('BAD_FORMAT', `${what}: '${path}' is not a JSON array of {video_id, caption}`);
-  const sink = new IssueSink(opts.strict ?? true);
+  if (!Array.isArray(json))
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `${what}: '${path}' is not a JSON array of {video_id, caption}`,
+    );
   const out: { videoId: string; caption: string }[] = [];
   json.forEach((r, i) => {
     const videoId = stringField(r, 'video_id', sink, what, path, `element ${i}`);
@@ -31,15 +38,28 @@ export interface WebvidOptions extends ReaderOptions {
 
 export async function loadWebvid(o: WebvidOptions): Promise<Dataset> {
   const sink = new IssueSink(o.strict ?? true);
-  const [caps, index] = await Promise.all([readWebvidCaptions(o.captionsJson, { strict: o.strict }), readWebvidIndex(o.tfrecordDir, o.indexName)]);
+  const [caps, index] = await Promise.all([
+    readWebvidCaptions(o.captionsJson, o, sink),
+    readWebvidIndex(o.tfrecordDir, o.indexName),
+  ]);
   const samples: Sample[] = [];
   for (const c of caps) {
     const loc = index.get(c.videoId);
     if (!loc) {
-      sink.report(new AnnotationError('ENOENT', `loadWebvid: video '${c.videoId}' of '${o.captionsJson}' is not in '${join(o.tfrecordDir, `${o.indexName ?? 'path'}.index`)}'`));
+      sink.report(
+        new AnnotationError(
+          'ENOENT',
+          `loadWebvid: video '${c.videoId}' of '${o.captionsJson}' is not in '${join(o.tfrecordDir, `${o.indexName ?? 'path'}.index`)}'`,
+        ),
+      );
       continue;
     }
-    samples.push({ videoId: c.videoId, video: { kind: 'tfrecord', ...loc }, split: 'train', caption: c.caption });
+    samples.push({
+      videoId: c.videoId,
+      video: { kind: 'tfrecord', ...loc },
+      split: 'train',
+      caption: c.caption,
+    });
   }
   return { name: 'webvid', split: 'train', samples, issues: sink.issues };
 }

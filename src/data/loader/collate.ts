@@ -90,6 +90,7 @@ export function batchToTensors(b: CollatedBatch): TensorBatch {
   if (b.answerLabels) t.answerLabels = toTensor(b.answerLabels, [b.size]);
   if (b.alignIds) t.alignIds = toTensor(b.alignIds, b.textShape);
   if (b.alignMask) t.alignMask = toTensor(b.alignMask, b.textShape);
-  if (b.fusionLabels) t.fusionLabels = toTensor(b.fusionLabels, [b.size, b.fusionLabels.length / b.size]);
+  if (b.fusionLabels)
+    t.fusionLabels = toTensor(b.fusionLabels, [b.size, b.fusionLabels.length / b.size]);
   return t;
 }

@@ -32,26 +32,50 @@ test('shuffle is deterministic by (seed, epoch) and differs across epochs', () =
   assert.deepEqual(a, shardOrder(50, 0, { shuffle: true, seed: 7 }));
   assert.notDeepEqual(a, shardOrder(50, 1, { shuffle: true, seed: 7 }));
   assert.notDeepEqual(a, shardOrder(50, 0, { shuffle: true, seed: 8 }));
-  assert.deepEqual([...a].sort((x, y) => x - y), ids(50));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    ids(50),
+  );
   assert.deepEqual(shardOrder(5, 3), [0, 1, 2, 3, 4]);
 });
 
 test('shards are disjoint and cover the epoch; padding evens them like DistributedSampler', () => {
   for (const n of [12, 13, 1]) {
     const W = 4;
-    const uneven = ids(W).map((r) => shardOrder(n, 2, { shuffle: true, seed: 1, rank: r, worldSize: W, evenShards: 'uneven' }));
-    assert.deepEqual(uneven.flat().sort((x, y) => x - y), ids(n), `uneven shards of ${n}`);
-    const padded = ids(W).map((r) => shardOrder(n, 2, { shuffle: true, seed: 1, rank: r, worldSize: W }));
+    const uneven = ids(W).map((r) =>
+      shardOrder(n, 2, { shuffle: true, seed: 1, rank: r, worldSize: W, evenShards: 'uneven' }),
+    );
+    assert.deepEqual(
+      uneven.flat().sort((x, y) => x - y),
+      ids(n),
+      `uneven shards of ${n}`,
+    );
+    const padded = ids(W).map((r) =>
+      shardOrder(n, 2, { shuffle: true, seed: 1, rank: r, worldSize: W }),
+    );
     assert.ok(padded.every((s) => s.length === Math.ceil(n / W)));
-    assert.deepEqual([...new Set(padded.flat())].sort((x, y) => x - y), ids(n));
-    const dropped = ids(W).map((r) => shardOrder(n, 2, { rank: r, worldSize: W, evenShards: 'drop' }));
+    assert.deepEqual(
+      [...new Set(padded.flat())].sort((x, y) => x - y),
+      ids(n),
+    );
+    const dropped = ids(W).map((r) =>
+      shardOrder(n, 2, { rank: r, worldSize: W, evenShards: 'drop' }),
+    );
     assert.equal(new Set(dropped.flat()).size, dropped.flat().length);
   }
-  assert.throws(() => shardOrder(10, 0, { rank: 4, worldSize: 4 }), { name: 'DataOptionError', message: /rank must be an integer in \[0, 4\), got 4/ });
+  assert.throws(() => shardOrder(10, 0, { rank: 4, worldSize: 4 }), {
+    name: 'DataOptionError',
+    message: /rank must be an integer in \[0, 4\), got 4/,
+  });
 });
 
 test('batches in order, drop_last, position save and restore', async () => {
-  const loader = new DataLoader(ids(23), echo, { batchSize: 5, shuffle: true, seed: 3, concurrency: 3 });
+  const loader = new DataLoader(ids(23), echo, {
+    batchSize: 5,
+    shuffle: true,
+    seed: 3,
+    concurrency: 3,
+  });
   const full = await collect(loader, 0);
   assert.equal(full.length, 4);
   assert.deepEqual(full.flat(), shardOrder(23, 0, { shuffle: true, seed: 3 }).slice(0, 20));
@@ -84,7 +108,11 @@ test('bounded prefetch: loads run at most `concurrency` at once and stop when th
     active--;
     return s;
   };
-  const loader = new DataLoader(ids(100), load, { batchSize: 4, concurrency: 3, prefetchBatches: 2 });
+  const loader = new DataLoader(ids(100), load, {
+    batchSize: 4,
+    concurrency: 3,
+    prefetchBatches: 2,
+  });
   const it = loader.epoch({ epoch: 0 });
   await it.next();
   await new Promise((r) => setTimeout(r, 50));
@@ -100,10 +128,24 @@ test('failing samples are skipped and counted; other errors propagate', async ()
   };
   const loader = new DataLoader(ids(20), load, { batchSize: 4 });
   const batches = await collect(loader, 0);
-  assert.deepEqual(batches, [[0, 1, 3, 4], [5, 6, 8, 9], [10, 11, 13, 14], [15, 16, 18, 19]]);
+  assert.deepEqual(batches, [
+    [0, 1, 3, 4],
+    [5, 6, 8, 9],
+    [10, 11, 13, 14],
+    [15, 16, 18, 19],
+  ]);
   assert.deepEqual(loader.report().byCode, { VIDEO_OPEN: 4 });
-  assert.match(loader.formatReport(), /skipped 4 samples \(VIDEO_OPEN 4\)\n {2}#2 \(epoch 0\) VIDEO_OPEN: sample 2: corrupt/);
-  const buggy = new DataLoader(ids(4), async () => { throw new TypeError('bug'); }, { batchSize: 2 });
+  assert.match(
+    loader.formatReport(),
+    /skipped 4 samples \(VIDEO_OPEN 4\)\n {2}#2 \(epoch 0\) VIDEO_OPEN: sample 2: corrupt/,
+  );
+  const buggy = new DataLoader(
+    ids(4),
+    async () => {
+      throw new TypeError('bug');
+    },
+    { batchSize: 2 },
+  );
   await assert.rejects(collect(buggy, 0), TypeError);
 });
 
@@ -123,9 +165,18 @@ test('model items: real videos and captions; missing/corrupt video and empty cap
     { videoId: 'b', video: file('missing.mp4'), split: 'train', caption: 'a caption' },
     { videoId: 'c', video: file('ok.mp4'), split: 'train', caption: '   ' },
     { videoId: 'd', video: file('corrupt.mp4'), split: 'train', caption: 'a caption' },
-    { videoId: 'e', video: file('ok.mp4'), split: 'train', captions: ['one caption', 'another caption'] },
+    {
+      videoId: 'e',
+      video: file('ok.mp4'),
+      split: 'train',
+      captions: ['one caption', 'another caption'],
+    },
   ];
-  const load = modelItemLoader({ tokenizer: tok, videos: new VideoReader({ maxFrames: 4 }), mlmLabels: true });
+  const load = modelItemLoader({
+    tokenizer: tok,
+    videos: new VideoReader({ maxFrames: 4 }),
+    mlmLabels: true,
+  });
   const loader = new DataLoader(samples, load, { batchSize: 2, dropLast: false });
   const batches = [];
   for await (const b of loader.epoch({ epoch: 0 })) batches.push(collate(b.items));
@@ -153,4 +204,37 @@ test('MLM labels: flags, masked text between CLS and EOT, fallback at M + 2', ()
   assert.deepEqual(Array.from(labels.subarray(9)), [0, 0]);
   const none = pretrainMaskLabels([1], [1, 1, 1], new Rng(1), 0);
   assert.deepEqual(Array.from(none), [1, 1, 1, -1, 1]);
+});
+
+test('collated batches become Tensors (needs the tensor layer)', async (t) => {
+  const { batchToTensors } = await import('./collate.js');
+  const { clipToTensors } = await import('../video/clip.js');
+  const tok = await ClipTokenizer.load();
+  const load = modelItemLoader({
+    tokenizer: tok,
+    videos: new VideoReader({ maxFrames: 2, imageSize: 32 }),
+  });
+  const sample: Sample = {
+    videoId: 'a',
+    video: { kind: 'file', path: join(dir, 'ok.mp4') },
+    split: 'train',
+    caption: 'a cat',
+  };
+  const item = await load(sample, { sampleIndex: 0, epoch: 0, rng: new Rng(0) });
+  let tensors;
+  try {
+    tensors = batchToTensors(collate([item, item]));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'TENSOR_UNAVAILABLE')
+      return t.skip('tensor layer not available');
+    throw err;
+  }
+  const shape = (x: unknown) => [...(x as { shape: number[] }).shape];
+  assert.deepEqual(shape(tensors.video), [2, 2, 3, 32, 32]);
+  assert.deepEqual(shape(tensors.videoMask), [2, 2]);
+  assert.deepEqual(shape(tensors.inputIds), [2, 32]);
+  const clip = clipToTensors(item.clip);
+  assert.deepEqual(shape(clip.frames), [2, 3, 32, 32]);
+  for (const x of [...Object.values(tensors), ...Object.values(clip)])
+    (x as { dispose(): void }).dispose();
 });

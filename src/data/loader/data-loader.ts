@@ -61,7 +61,10 @@ export class DataLoader<S, I> {
   ) {
     validateShard(options, 'DataLoader');
     if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) {
-      throw new DataOptionError('BAD_OPTION', `DataLoader: batchSize must be an integer >= 1, got ${options.batchSize}`);
+      throw new DataOptionError(
+        'BAD_OPTION',
+        `DataLoader: batchSize must be an integer >= 1, got ${options.batchSize}`,
+      );
     }
   }
 
@@ -73,7 +76,9 @@ export class DataLoader<S, I> {
   /** Batches of this rank per epoch (before skips). */
   get batchesPerEpoch(): number {
     const n = this.order(0).length;
-    return this.options.dropLast === false ? Math.ceil(n / this.options.batchSize) : Math.floor(n / this.options.batchSize);
+    return this.options.dropLast === false
+      ? Math.ceil(n / this.options.batchSize)
+      : Math.floor(n / this.options.batchSize);
   }
 
   get position(): DataPosition {
@@ -83,14 +88,21 @@ export class DataLoader<S, I> {
   /** Resume from a saved position (the next `epoch()` call starts there). */
   restore(p: DataPosition): void {
     if (!(Number.isInteger(p.epoch) && p.epoch >= 0 && Number.isInteger(p.index) && p.index >= 0)) {
-      throw new DataOptionError('BAD_OPTION', `DataLoader.restore: bad position ${JSON.stringify(p)}`);
+      throw new DataOptionError(
+        'BAD_OPTION',
+        `DataLoader.restore: bad position ${JSON.stringify(p)}`,
+      );
     }
     this.pos = { ...p };
   }
 
   /** Skipped samples so far, by error code, with examples. */
   report(): SkipReport {
-    return { skipped: this.skips.skipped, byCode: { ...this.skips.byCode }, examples: [...this.skips.examples] };
+    return {
+      skipped: this.skips.skipped,
+      byCode: { ...this.skips.byCode },
+      examples: [...this.skips.examples],
+    };
   }
 
   /** A few lines for the end of a run. */
@@ -100,7 +112,10 @@ export class DataLoader<S, I> {
     const codes = Object.entries(r.byCode)
       .map(([c, n]) => `${c} ${n}`)
       .join(', ');
-    return [`data: skipped ${r.skipped} samples (${codes})`, ...r.examples.map((e) => `  #${e.sampleIndex} (epoch ${e.epoch}) ${e.code}: ${e.message}`)].join('\n');
+    return [
+      `data: skipped ${r.skipped} samples (${codes})`,
+      ...r.examples.map((e) => `  #${e.sampleIndex} (epoch ${e.epoch}) ${e.code}: ${e.message}`),
+    ].join('\n');
   }
 
   private skip(sampleIndex: number, epoch: number, err: DataError): void {
@@ -115,7 +130,9 @@ export class DataLoader<S, I> {
    * Batches of the current epoch from the current position; afterwards the position moves to
    * the start of the next epoch. Pass `epoch` to start that epoch from its beginning instead.
    */
-  async *epoch(opts: { epoch?: number; signal?: AbortSignal } = {}): AsyncGenerator<LoaderBatch<I>> {
+  async *epoch(
+    opts: { epoch?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<LoaderBatch<I>> {
     if (opts.epoch !== undefined) this.pos = { epoch: opts.epoch, index: 0 };
     const { epoch } = this.pos;
     const order = this.order(epoch);
@@ -126,12 +143,20 @@ export class DataLoader<S, I> {
     // Stops this epoch's in-flight loads (and their ffmpeg processes) when the consumer leaves.
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-    type Slot = { sampleIndex: number; result: Promise<{ ok: true; item: I } | { ok: false; err: DataError }> };
+    type Slot = {
+      sampleIndex: number;
+      result: Promise<{ ok: true; item: I } | { ok: false; err: DataError }>;
+    };
     const inflight: Slot[] = [];
     let next = this.pos.index;
     const startLoad = () => {
       const sampleIndex = order[next++]!;
-      const ctx: LoadContext = { sampleIndex, epoch, rng: new Rng([seed, epoch, sampleIndex]), signal };
+      const ctx: LoadContext = {
+        sampleIndex,
+        epoch,
+        rng: new Rng([seed, epoch, sampleIndex]),
+        signal,
+      };
       const result = limiter
         .run(() => {
           throwIfAborted(signal, 'DataLoader');
@@ -140,7 +165,12 @@ export class DataLoader<S, I> {
         .then(
           (item) => ({ ok: true as const, item }),
           (err: unknown) => {
-            if (err instanceof DataError && err.code !== 'ABORTED' && err.code !== 'BAD_OPTION' && err.code !== 'FFMPEG_MISSING') {
+            if (
+              err instanceof DataError &&
+              err.code !== 'ABORTED' &&
+              err.code !== 'BAD_OPTION' &&
+              err.code !== 'FFMPEG_MISSING'
+            ) {
               return { ok: false as const, err };
             }
             throw err;

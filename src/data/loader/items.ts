@@ -37,16 +37,25 @@ export interface ItemOptions {
 }
 
 function describe(sample: Sample): string {
-  return sample.video.kind === 'file' ? sample.video.path : sample.video.kind === 'frames' ? sample.video.dir : `${sample.video.shardPath}@${sample.video.offset}`;
+  return sample.video.kind === 'file'
+    ? sample.video.path
+    : sample.video.kind === 'frames'
+      ? sample.video.dir
+      : `${sample.video.shardPath}@${sample.video.offset}`;
 }
 
 /** A load function for DataLoader. */
-export function modelItemLoader(o: ItemOptions): (sample: Sample, ctx: LoadContext) => Promise<ModelItem> {
+export function modelItemLoader(
+  o: ItemOptions,
+): (sample: Sample, ctx: LoadContext) => Promise<ModelItem> {
   const rowOpts = { maxWords: o.maxWords ?? 32, style: o.textStyle };
   const encode = (text: string, sample: Sample, what: string) => {
     const ids = o.tokenizer.encode(text);
     if (ids.length === 0) {
-      throw new TokenizerError('EMPTY_CAPTION', `${what} of video '${sample.videoId}' (${describe(sample)}) tokenises to nothing: ${JSON.stringify(text)}`);
+      throw new TokenizerError(
+        'EMPTY_CAPTION',
+        `${what} of video '${sample.videoId}' (${describe(sample)}) tokenises to nothing: ${JSON.stringify(text)}`,
+      );
     }
     return ids;
   };
@@ -57,10 +66,19 @@ export function modelItemLoader(o: ItemOptions): (sample: Sample, ctx: LoadConte
   return async (sample, ctx) => {
     let text: string | undefined = sample.qa?.question ?? sample.caption;
     if (text === undefined && sample.captions?.length) text = ctx.rng.pick(sample.captions);
-    if (text === undefined) throw new DataError('MISSING_FIELD', `sample ${ctx.sampleIndex} (video '${sample.videoId}') has no caption or question`);
+    if (text === undefined)
+      throw new DataError(
+        'MISSING_FIELD',
+        `sample ${ctx.sampleIndex} (video '${sample.videoId}') has no caption or question`,
+      );
     const ids = encode(text, sample, sample.qa ? 'question' : 'caption');
     const clip = await o.videos.read(sample.video, { signal: ctx.signal, rng: ctx.rng });
-    const item: ModelItem = { sampleIndex: ctx.sampleIndex, videoId: sample.videoId, text: row(ids), clip };
+    const item: ModelItem = {
+      sampleIndex: ctx.sampleIndex,
+      videoId: sample.videoId,
+      text: row(ids),
+      clip,
+    };
     if (sample.qa) {
       const answerIds = encode(sample.qa.answer, sample, 'answer');
       item.answerLabel = sample.qa.answerLabel ?? -1;

@@ -7,7 +7,12 @@ import type { Rng } from '../random.js';
 
 export const MLM_PROBABILITY = 0.15;
 
-export function pretrainMaskLabels(videoMask: ArrayLike<number>, textMask: ArrayLike<number>, rng: Rng, probability = MLM_PROBABILITY): Int32Array {
+export function pretrainMaskLabels(
+  videoMask: ArrayLike<number>,
+  textMask: ArrayLike<number>,
+  rng: Rng,
+  probability = MLM_PROBABILITY,
+): Int32Array {
   const M = videoMask.length;
   const L = textMask.length;
   const labels = new Int32Array(1 + M + L);

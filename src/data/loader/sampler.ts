@@ -19,8 +19,16 @@ export interface ShardOptions {
 export function validateShard(o: ShardOptions, what: string): { rank: number; worldSize: number } {
   const worldSize = o.worldSize ?? 1;
   const rank = o.rank ?? 0;
-  if (!(Number.isInteger(worldSize) && worldSize >= 1)) throw new DataOptionError('BAD_OPTION', `${what}: worldSize must be an integer >= 1, got ${worldSize}`);
-  if (!(Number.isInteger(rank) && rank >= 0 && rank < worldSize)) throw new DataOptionError('BAD_OPTION', `${what}: rank must be an integer in [0, ${worldSize}), got ${rank}`);
+  if (!(Number.isInteger(worldSize) && worldSize >= 1))
+    throw new DataOptionError(
+      'BAD_OPTION',
+      `${what}: worldSize must be an integer >= 1, got ${worldSize}`,
+    );
+  if (!(Number.isInteger(rank) && rank >= 0 && rank < worldSize))
+    throw new DataOptionError(
+      'BAD_OPTION',
+      `${what}: rank must be an integer in [0, ${worldSize}), got ${rank}`,
+    );
   return { rank, worldSize };
 }
 
@@ -33,8 +41,10 @@ export function shardOrder(numSamples: number, epoch: number, o: ShardOptions = 
   if (mode === 'pad' && numSamples > 0 && numSamples % worldSize !== 0) {
     const total = Math.ceil(numSamples / worldSize) * worldSize;
     const extra: number[] = [];
-    while (extra.length < total - numSamples) extra.push(...order.slice(0, total - numSamples - extra.length));
+    while (extra.length < total - numSamples)
+      extra.push(...order.slice(0, total - numSamples - extra.length));
     order = order.concat(extra);
-  } else if (mode === 'drop') order = order.slice(0, Math.floor(numSamples / worldSize) * worldSize);
+  } else if (mode === 'drop')
+    order = order.slice(0, Math.floor(numSamples / worldSize) * worldSize);
   return order.filter((_, i) => i % worldSize === rank);
 }

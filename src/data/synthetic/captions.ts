@@ -8,13 +8,24 @@ function eventPhrase(ev: SceneEvent, rng: Rng): string {
   const obj = `${/^[aeiou]/.test(ev.color) ? 'an' : 'a'} ${ev.color} ${ev.shape}`;
   switch (ev.action) {
     case 'move':
-      return rng.pick([`${obj} moves ${ev.direction}`, `${obj} moves to the ${ev.direction}`, `${obj} slides ${ev.direction}`, `${obj} goes ${ev.direction}`]).replace(/to the (up|down)/, '$1wards');
+      return rng
+        .pick([
+          `${obj} moves ${ev.direction}`,
+          `${obj} moves to the ${ev.direction}`,
+          `${obj} slides ${ev.direction}`,
+          `${obj} goes ${ev.direction}`,
+        ])
+        .replace(/to the (up|down)/, '$1wards');
     case 'appear':
       return rng.pick([`${obj} appears`, `${obj} shows up`, `${obj} pops up`]);
     case 'disappear':
       return rng.pick([`${obj} disappears`, `${obj} vanishes`, `${obj} goes away`]);
     case 'change':
-      return rng.pick([`${obj} turns ${ev.toColor}`, `${obj} changes to ${ev.toColor}`, `${obj} becomes ${ev.toColor}`]);
+      return rng.pick([
+        `${obj} turns ${ev.toColor}`,
+        `${obj} changes to ${ev.toColor}`,
+        `${obj} becomes ${ev.toColor}`,
+      ]);
   }
 }
 
@@ -26,7 +37,15 @@ export function sceneCaptions(scene: Scene, rng: Rng, count: number): string[] {
     const b = eventPhrase(scene.events[1], rng);
     const form = rng.int(5);
     const text =
-      form === 0 ? `${a} then ${b}` : form === 1 ? `first ${a}, then ${b}` : form === 2 ? `${a} and then ${b}` : form === 3 ? `${a}, after that ${b}` : `${b} after ${a}`;
+      form === 0
+        ? `${a} then ${b}`
+        : form === 1
+          ? `first ${a}, then ${b}`
+          : form === 2
+            ? `${a} and then ${b}`
+            : form === 3
+              ? `${a}, after that ${b}`
+              : `${b} after ${a}`;
     out.add(text);
   }
   return [...out];
@@ -55,14 +74,28 @@ function verb(ev: SceneEvent): string {
 export function sceneQa(scene: Scene): SyntheticQa[] {
   const [e1, e2] = scene.events;
   const qa: SyntheticQa[] = [
-    { question: `what color is the ${e1.shape} that ${verb(e1)}?`, answer: e1.color, answerType: 'color' },
+    {
+      question: `what color is the ${e1.shape} that ${verb(e1)}?`,
+      answer: e1.color,
+      answerType: 'color',
+    },
     { question: `which shape ${verb(e2)}?`, answer: e2.shape, answerType: 'shape' },
     { question: 'what shape is shown first?', answer: e1.shape, answerType: 'shape' },
     { question: 'what color is the second shape?', answer: e2.color, answerType: 'color' },
   ];
   for (const ev of scene.events) {
-    if (ev.action === 'move') qa.push({ question: `which direction does the ${ev.color} ${ev.shape} move?`, answer: ev.direction!, answerType: 'direction' });
-    if (ev.action === 'change') qa.push({ question: `what color does the ${ev.color} ${ev.shape} turn?`, answer: ev.toColor!, answerType: 'color' });
+    if (ev.action === 'move')
+      qa.push({
+        question: `which direction does the ${ev.color} ${ev.shape} move?`,
+        answer: ev.direction!,
+        answerType: 'direction',
+      });
+    if (ev.action === 'change')
+      qa.push({
+        question: `what color does the ${ev.color} ${ev.shape} turn?`,
+        answer: ev.toColor!,
+        answerType: 'color',
+      });
   }
   return qa;
 }

@@ -74,7 +74,11 @@ export async function generateSyntheticDataset(o: SyntheticOptions): Promise<Syn
   const nVal = Math.round(s.numVideos * s.valFraction);
   const nTest = Math.round(s.numVideos * s.testFraction);
   const counts = { train: s.numVideos - nVal - nTest, val: nVal, test: nTest };
-  if (counts.train < 1) throw new DataError('BAD_OPTION', `generateSyntheticDataset: ${s.numVideos} videos leave no training videos`);
+  if (counts.train < 1)
+    throw new DataError(
+      'BAD_OPTION',
+      `generateSyntheticDataset: ${s.numVideos} videos leave no training videos`,
+    );
   const manifestPath = join(dir, 'manifest.json');
   if (existsSync(dir)) {
     let existing: { settings?: unknown } | undefined;
@@ -83,7 +87,8 @@ export async function generateSyntheticDataset(o: SyntheticOptions): Promise<Syn
     } catch {
       existing = undefined;
     }
-    if (existing && JSON.stringify(existing.settings) === JSON.stringify(s)) return { dir, created: false, settings: s, counts };
+    if (existing && JSON.stringify(existing.settings) === JSON.stringify(s))
+      return { dir, created: false, settings: s, counts };
     if (!o.overwrite) {
       throw new DataError(
         'DATASET_EXISTS',
@@ -97,23 +102,37 @@ export async function generateSyntheticDataset(o: SyntheticOptions): Promise<Syn
   try {
     const limiter = new Limiter(o.concurrency ?? 2);
     const ids = Array.from({ length: s.numVideos }, (_, i) => `video${i}`);
-    const split = (i: number) => (i < counts.train ? 'train' : i < counts.train + nVal ? 'val' : 'test');
+    const split = (i: number) =>
+      i < counts.train ? 'train' : i < counts.train + nVal ? 'val' : 'test';
     const scenes = ids.map((_, i) => randomScene(new Rng([s.seed, i, 1])));
-    const captions = scenes.map((sc, i) => sceneCaptions(sc, new Rng([s.seed, i, 2]), s.captionsPerVideo));
+    const captions = scenes.map((sc, i) =>
+      sceneCaptions(sc, new Rng([s.seed, i, 2]), s.captionsPerVideo),
+    );
     const videoHashes: string[] = new Array(s.numVideos);
     await Promise.all(
       ids.map((id, i) =>
         limiter.run(async () => {
-          if (o.signal?.aborted) throw new DataError('ABORTED', 'generateSyntheticDataset: aborted');
+          if (o.signal?.aborted)
+            throw new DataError('ABORTED', 'generateSyntheticDataset: aborted');
           const frames = renderScene(scenes[i]!, s.numFrames, s.width, s.height);
           videoHashes[i] = createHash('sha256').update(frames).digest('hex').slice(0, 16);
-          await encodeRgbVideo(frames, join(tmp, 'videos', `${id}.mp4`), { width: s.width, height: s.height, fps: s.fps, codec: s.codec, signal: o.signal });
+          await encodeRgbVideo(frames, join(tmp, 'videos', `${id}.mp4`), {
+            width: s.width,
+            height: s.height,
+            fps: s.fps,
+            codec: s.codec,
+            signal: o.signal,
+          });
         }),
       ),
     );
     const duration = s.numFrames / s.fps;
     const data = {
-      info: { description: 't2vlp synthetic shapes dataset (MSR-VTT format)', version: SYNTHETIC_VERSION, seed: s.seed },
+      info: {
+        description: 't2vlp synthetic shapes dataset (MSR-VTT format)',
+        version: SYNTHETIC_VERSION,
+        seed: s.seed,
+      },
       videos: ids.map((id, i) => ({
         category: 0,
         url: `synthetic://${id}`,
@@ -123,29 +142,54 @@ export async function generateSyntheticDataset(o: SyntheticOptions): Promise<Syn
         split: { train: 'train', val: 'validate', test: 'test' }[split(i)],
         id: i,
       })),
-      sentences: ids.flatMap((id, i) => captions[i]!.map((caption) => ({ caption, video_id: id }))).map((x, k) => ({ ...x, sen_id: k })),
+      sentences: ids
+        .flatMap((id, i) => captions[i]!.map((caption) => ({ caption, video_id: id })))
+        .map((x, k) => ({ ...x, sen_id: k })),
     };
     await writeFile(join(tmp, 'MSRVTT_data.json'), JSON.stringify(data, null, 1) + '\n');
-    await writeFile(join(tmp, 'MSRVTT_train.9k.csv'), ['video_id', ...ids.filter((_, i) => split(i) === 'train')].join('\n') + '\n');
+    await writeFile(
+      join(tmp, 'MSRVTT_train.9k.csv'),
+      ['video_id', ...ids.filter((_, i) => split(i) === 'train')].join('\n') + '\n',
+    );
     for (const which of ['val', 'test'] as const) {
       const rows = ids
         .map((id, i) => ({ id, i }))
         .filter(({ i }) => split(i) === which)
         .map(({ id, i }, k) => [`ret${k}`, `msr${i}`, id, csvField(captions[i]![0]!)].join(','));
-      await writeFile(join(tmp, `MSRVTT_JSFUSION_${which}.csv`), ['key,vid_key,video_id,sentence', ...rows].join('\n') + '\n');
+      await writeFile(
+        join(tmp, `MSRVTT_JSFUSION_${which}.csv`),
+        ['key,vid_key,video_id,sentence', ...rows].join('\n') + '\n',
+      );
     }
     let qaId = 0;
     for (const which of ['train', 'val', 'test'] as const) {
       const lines = ids
         .map((id, i) => ({ id, i }))
         .filter(({ i }) => split(i) === which)
-        .flatMap(({ id, i }) => sceneQa(scenes[i]!).map((q) => JSON.stringify({ video_id: id, question: q.question, answer: q.answer, answer_type: q.answerType, id: qaId++ })));
+        .flatMap(({ id, i }) =>
+          sceneQa(scenes[i]!).map((q) =>
+            JSON.stringify({
+              video_id: id,
+              question: q.question,
+              answer: q.answer,
+              answer_type: q.answerType,
+              id: qaId++,
+            }),
+          ),
+        );
       await writeFile(join(tmp, 'qa', `${which}.jsonl`), lines.join('\n') + '\n');
     }
-    await writeFile(join(tmp, 'qa', 'train_ans2label.json'), JSON.stringify(Object.fromEntries(SYNTHETIC_ANSWERS.map((a, k) => [a, k]))) + '\n');
+    await writeFile(
+      join(tmp, 'qa', 'train_ans2label.json'),
+      JSON.stringify(Object.fromEntries(SYNTHETIC_ANSWERS.map((a, k) => [a, k]))) + '\n',
+    );
     await writeFile(
       join(tmp, 'manifest.json'),
-      JSON.stringify({ generator: 't2vlp synthetic', settings: s, counts, frameHashes: videoHashes }, null, 1) + '\n',
+      JSON.stringify(
+        { generator: 't2vlp synthetic', settings: s, counts, frameHashes: videoHashes },
+        null,
+        1,
+      ) + '\n',
     );
     if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);

@@ -37,11 +37,13 @@ export function renderScene(scene: Scene, n: number, width: number, height: numb
         if (obj) {
           const cx = obj.x * width;
           const cy = obj.y * height;
-          for (const sy of SUB) for (const sx of SUB) if (inside(obj.shape, x + sx - cx, y + sy - cy, r)) cover++;
+          for (const sy of SUB)
+            for (const sx of SUB) if (inside(obj.shape, x + sx - cx, y + sy - cy, r)) cover++;
         }
         const a = cover / 4;
         const o = base + (y * width + x) * 3;
-        for (let c = 0; c < 3; c++) out[o + c] = Math.round(BACKGROUND[c]! * (1 - a) + (obj ? obj.rgb[c]! * a : 0));
+        for (let c = 0; c < 3; c++)
+          out[o + c] = Math.round(BACKGROUND[c]! * (1 - a) + (obj ? obj.rgb[c]! * a : 0));
       }
     }
   }

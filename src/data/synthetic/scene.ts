@@ -42,7 +42,13 @@ export interface Scene {
 function randomEvent(rng: Rng): SceneEvent {
   const action = rng.pick(ACTIONS);
   const color = rng.pick(COLORS);
-  const ev: SceneEvent = { shape: rng.pick(SHAPES), color, action, x: 0.3 + 0.4 * rng.next(), y: 0.3 + 0.4 * rng.next() };
+  const ev: SceneEvent = {
+    shape: rng.pick(SHAPES),
+    color,
+    action,
+    x: 0.3 + 0.4 * rng.next(),
+    y: 0.3 + 0.4 * rng.next(),
+  };
   if (action === 'move') ev.direction = rng.pick(DIRECTIONS);
   if (action === 'change') ev.toColor = rng.pick(COLORS.filter((c) => c !== color));
   return ev;

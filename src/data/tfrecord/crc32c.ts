@@ -10,7 +10,8 @@ const TABLE = (() => {
   }
   // Slicing-by-4 tables.
   for (let i = 0; i < 256; i++) {
-    for (let s = 1; s < 4; s++) t[s * 256 + i] = (t[(s - 1) * 256 + i]! >>> 8) ^ t[t[(s - 1) * 256 + i]! & 0xff]!;
+    for (let s = 1; s < 4; s++)
+      t[s * 256 + i] = (t[(s - 1) * 256 + i]! >>> 8) ^ t[t[(s - 1) * 256 + i]! & 0xff]!;
   }
   return t;
 })();
@@ -21,7 +22,11 @@ export function crc32c(data: Uint8Array): number {
   const n = data.length;
   for (; i + 4 <= n; i += 4) {
     crc ^= data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
-    crc = TABLE[768 + (crc & 0xff)]! ^ TABLE[512 + ((crc >>> 8) & 0xff)]! ^ TABLE[256 + ((crc >>> 16) & 0xff)]! ^ TABLE[crc >>> 24]!;
+    crc =
+      TABLE[768 + (crc & 0xff)]! ^
+      TABLE[512 + ((crc >>> 8) & 0xff)]! ^
+      TABLE[256 + ((crc >>> 16) & 0xff)]! ^
+      TABLE[crc >>> 24]!;
   }
   for (; i < n; i++) crc = TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;

@@ -16,7 +16,10 @@ class Reader {
     return this.pos >= this.buf.length;
   }
   fail(msg: string): never {
-    throw new TfRecordError('BAD_FORMAT', `parseExample: ${this.where}: ${msg} at byte ${this.pos}`);
+    throw new TfRecordError(
+      'BAD_FORMAT',
+      `parseExample: ${this.where}: ${msg} at byte ${this.pos}`,
+    );
   }
   varint(): bigint {
     let result = 0n;
@@ -163,7 +166,10 @@ export function encodeBytesExample(features: Record<string, Uint8Array[]>): Uint
   const entries = Object.entries(features).map(([key, values]) => {
     const bytesList = concat(values.map((v) => lengthDelimited(1, v)));
     const feature = lengthDelimited(1, bytesList);
-    return lengthDelimited(1, concat([lengthDelimited(1, new TextEncoder().encode(key)), lengthDelimited(2, feature)]));
+    return lengthDelimited(
+      1,
+      concat([lengthDelimited(1, new TextEncoder().encode(key)), lengthDelimited(2, feature)]),
+    );
   });
   return lengthDelimited(1, concat(entries));
 }

@@ -12,29 +12,55 @@ export interface ReadRecordOptions {
 }
 
 /** Reads the record starting at byte `offset` of `path`. */
-export async function readRecordAt(path: string, offset: number, o: ReadRecordOptions = {}): Promise<Uint8Array> {
+export async function readRecordAt(
+  path: string,
+  offset: number,
+  o: ReadRecordOptions = {},
+): Promise<Uint8Array> {
   let fh;
   try {
     fh = await open(path, 'r');
   } catch (err) {
-    throw new TfRecordError('ENOENT', `readRecordAt: cannot open TFRecord shard '${path}': ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+    throw new TfRecordError(
+      'ENOENT',
+      `readRecordAt: cannot open TFRecord shard '${path}': ${(err as NodeJS.ErrnoException).code}`,
+      { cause: err },
+    );
   }
   try {
     const head = Buffer.alloc(12);
     const got = (await fh.read(head, 0, 12, offset)).bytesRead;
-    if (got < 12) throw new TfRecordError('TRUNCATED', `readRecordAt: '${path}' ends inside the record header at byte ${offset} (${got} of 12 bytes)`);
+    if (got < 12)
+      throw new TfRecordError(
+        'TRUNCATED',
+        `readRecordAt: '${path}' ends inside the record header at byte ${offset} (${got} of 12 bytes)`,
+      );
     const length = head.readBigUInt64LE(0);
     if (o.verifyCrc !== false && maskedCrc32c(head.subarray(0, 8)) !== head.readUInt32LE(8)) {
-      throw new TfRecordError('CRC_MISMATCH', `readRecordAt: length CRC mismatch in '${path}' at byte ${offset} (not a record start, or the shard is corrupt)`);
+      throw new TfRecordError(
+        'CRC_MISMATCH',
+        `readRecordAt: length CRC mismatch in '${path}' at byte ${offset} (not a record start, or the shard is corrupt)`,
+      );
     }
-    if (length > BigInt(2 ** 31)) throw new TfRecordError('BAD_FORMAT', `readRecordAt: record of ${length} bytes in '${path}' at byte ${offset} is implausibly large`);
+    if (length > BigInt(2 ** 31))
+      throw new TfRecordError(
+        'BAD_FORMAT',
+        `readRecordAt: record of ${length} bytes in '${path}' at byte ${offset} is implausibly large`,
+      );
     const n = Number(length);
     const body = Buffer.alloc(n + 4);
     const gotBody = (await fh.read(body, 0, n + 4, offset + 12)).bytesRead;
-    if (gotBody < n + 4) throw new TfRecordError('TRUNCATED', `readRecordAt: '${path}' is truncated: record at byte ${offset} needs ${n + 16} bytes, file has ${12 + gotBody}`);
+    if (gotBody < n + 4)
+      throw new TfRecordError(
+        'TRUNCATED',
+        `readRecordAt: '${path}' is truncated: record at byte ${offset} needs ${n + 16} bytes, file has ${12 + gotBody}`,
+      );
     const payload = body.subarray(0, n);
     if (o.verifyCrc !== false && maskedCrc32c(payload) !== body.readUInt32LE(n)) {
-      throw new TfRecordError('CRC_MISMATCH', `readRecordAt: payload CRC mismatch in '${path}' for the record at byte ${offset} (corrupt shard)`);
+      throw new TfRecordError(
+        'CRC_MISMATCH',
+        `readRecordAt: payload CRC mismatch in '${path}' for the record at byte ${offset} (corrupt shard)`,
+      );
     }
     return new Uint8Array(payload.buffer, payload.byteOffset, n);
   } finally {
@@ -53,7 +79,10 @@ export function frameRecord(payload: Uint8Array): Uint8Array {
 }
 
 /** Writes records to a new file; returns each record's byte offset. */
-export async function writeRecords(path: string, payloads: readonly Uint8Array[]): Promise<number[]> {
+export async function writeRecords(
+  path: string,
+  payloads: readonly Uint8Array[],
+): Promise<number[]> {
   const offsets: number[] = [];
   let pos = 0;
   const framed = payloads.map((p) => {

@@ -21,13 +21,20 @@ export interface WebvidLocation {
 }
 
 /** Reads `<dir>/<name>.index`; shard paths that do not exist as written are looked up in `dir`. */
-export async function readWebvidIndex(dir: string, name = 'path'): Promise<Map<string, WebvidLocation>> {
+export async function readWebvidIndex(
+  dir: string,
+  name = 'path',
+): Promise<Map<string, WebvidLocation>> {
   const path = join(dir, `${name}.index`);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AnnotationError('ENOENT', `readWebvidIndex: cannot read '${path}': ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+    throw new AnnotationError(
+      'ENOENT',
+      `readWebvidIndex: cannot read '${path}': ${(err as NodeJS.ErrnoException).code}`,
+      { cause: err },
+    );
   }
   const out = new Map<string, WebvidLocation>();
   text.split('\n').forEach((line, i) => {
@@ -36,7 +43,10 @@ export async function readWebvidIndex(dir: string, name = 'path'): Promise<Map<s
     const f = line.split('\t');
     const offset = Number(f[2]);
     if (f.length !== 3 || !Number.isInteger(offset) || offset < 0) {
-      throw new AnnotationError('BAD_FORMAT', `readWebvidIndex: line ${i + 1} of '${path}' is not 'video_id<TAB>shard_path<TAB>byte_offset': '${line}'`);
+      throw new AnnotationError(
+        'BAD_FORMAT',
+        `readWebvidIndex: line ${i + 1} of '${path}' is not 'video_id<TAB>shard_path<TAB>byte_offset': '${line}'`,
+      );
     }
     if (out.has(f[0]!)) return;
     let shard = f[1]!;
@@ -50,16 +60,25 @@ export async function readWebvidIndex(dir: string, name = 'path'): Promise<Map<s
 }
 
 /** The frames of one video as RGB images (BGR bytes swapped), F = bytes / (256*256*3). */
-export async function readWebvidFrames(loc: WebvidLocation, o: ReadRecordOptions = {}): Promise<RgbImage[]> {
+export async function readWebvidFrames(
+  loc: WebvidLocation,
+  o: ReadRecordOptions = {},
+): Promise<RgbImage[]> {
   const where = `'${loc.shardPath}' at byte ${loc.offset}`;
   const example = parseExample(await readRecordAt(loc.shardPath, loc.offset, o), where);
   const image = example.get('image');
   if (!image || !('bytes' in image) || image.bytes.length === 0) {
-    throw new TfRecordError('MISSING_FIELD', `readWebvidFrames: the record ${where} has no bytes feature 'image'`);
+    throw new TfRecordError(
+      'MISSING_FIELD',
+      `readWebvidFrames: the record ${where} has no bytes feature 'image'`,
+    );
   }
   const raw = image.bytes[0]!;
   if (raw.length === 0 || raw.length % FRAME_BYTES !== 0) {
-    throw new TfRecordError('BAD_FORMAT', `readWebvidFrames: 'image' of the record ${where} has ${raw.length} bytes, not a multiple of 256*256*3`);
+    throw new TfRecordError(
+      'BAD_FORMAT',
+      `readWebvidFrames: 'image' of the record ${where} has ${raw.length} bytes, not a multiple of 256*256*3`,
+    );
   }
   const frames: RgbImage[] = [];
   for (let f = 0; f < raw.length / FRAME_BYTES; f++) {
@@ -85,9 +104,11 @@ export async function writeWebvidShards(
   for (let s = 0; s * perShard < videos.length; s++) {
     const part = videos.slice(s * perShard, (s + 1) * perShard);
     const shard = join(dir, `${name}-${String(s).padStart(5, '0')}.tfrecord`);
-    const offsets = await writeRecords(shard, part.map((v) => encodeBytesExample({ image: [v.bgr] })));
+    const offsets = await writeRecords(
+      shard,
+      part.map((v) => encodeBytesExample({ image: [v.bgr] })),
+    );
     part.forEach((v, i) => lines.push(`${v.videoId}\t${shard}\t${offsets[i]}`));
   }
   await writeFile(join(dir, `${name}.index`), lines.join('\n') + '\n');
 }
-

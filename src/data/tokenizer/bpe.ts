@@ -37,7 +37,7 @@ export class Bpe {
       const first = word[best]!;
       const second = word[best + 1]!;
       const merged: string[] = [];
-      for (let i = 0; i < word.length; ) {
+      for (let i = 0; i < word.length;) {
         if (i < word.length - 1 && word[i] === first && word[i + 1] === second) {
           merged.push(first + second);
           i += 2;

@@ -56,15 +56,24 @@ test('batchArrays packs rows as int64 [B, L]', () => {
   assert.deepEqual(a.shape, [3, 32]);
   assert.ok(a.inputIds instanceof BigInt64Array);
   fixture.cases.slice(0, 3).forEach((c, b) => {
-    assert.deepEqual(Array.from(a.inputIds.subarray(b * 32, b * 32 + 32), Number), c.msrvtt_retrieval.input_ids);
-    assert.deepEqual(Array.from(a.attentionMask.subarray(b * 32, b * 32 + 32), Number), c.msrvtt_retrieval.input_mask);
+    assert.deepEqual(
+      Array.from(a.inputIds.subarray(b * 32, b * 32 + 32), Number),
+      c.msrvtt_retrieval.input_ids,
+    );
+    assert.deepEqual(
+      Array.from(a.attentionMask.subarray(b * 32, b * 32 + 32), Number),
+      c.msrvtt_retrieval.input_mask,
+    );
   });
   const d = tok.batchArrays(['wow!? really!!'], { dropByteZero: true });
   assert.deepEqual(d.shape, [1, 32]);
 });
 
 test('decode of an unknown id names it', () => {
-  assert.throws(() => tok.decode([49408]), { name: 'TokenizerError', message: /id 49408 is outside 0\.\.49407/ });
+  assert.throws(() => tok.decode([49408]), {
+    name: 'TokenizerError',
+    message: /id 49408 is outside 0\.\.49407/,
+  });
 });
 
 test('load of a missing vocabulary names the file', async () => {
@@ -80,12 +89,18 @@ test('batch returns int64 Tensors [B, L] (needs the tensor layer)', async (t) =>
   try {
     tensors = tok.batch(['a man is playing a guitar.', 'wow!? really!!'], { maxWords: 32 });
   } catch (err) {
-    if ((err as { code?: string }).code === 'TENSOR_UNAVAILABLE') return t.skip('tensor layer not available');
+    if ((err as { code?: string }).code === 'TENSOR_UNAVAILABLE')
+      return t.skip('tensor layer not available');
     throw err;
   }
   const want = tok.batchArrays(['a man is playing a guitar.', 'wow!? really!!'], { maxWords: 32 });
   for (const key of ['inputIds', 'attentionMask', 'tokenTypeIds'] as const) {
-    const tensor = tensors[key] as unknown as { shape: number[]; dtype: string; toArray(): BigInt64Array; dispose(): void };
+    const tensor = tensors[key] as unknown as {
+      shape: number[];
+      dtype: string;
+      toArray(): BigInt64Array;
+      dispose(): void;
+    };
     assert.deepEqual([...tensor.shape], [2, 32]);
     assert.equal(tensor.dtype, 'int64');
     assert.deepEqual(tensor.toArray(), want[key]);

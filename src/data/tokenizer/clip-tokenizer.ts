@@ -8,11 +8,19 @@ import { toTensor, type Tensor } from '../torch-edge.js';
 import { Bpe } from './bpe.js';
 import { bytesToUnicode } from './byte-unicode.js';
 import { cleanText } from './clean.js';
-import { buildTextRow, DEFAULT_MAX_WORDS, rowsToArrays, type TextBatchArrays, type TextRow, type TextRowOptions } from './text-ids.js';
+import {
+  buildTextRow,
+  DEFAULT_MAX_WORDS,
+  rowsToArrays,
+  type TextBatchArrays,
+  type TextRow,
+  type TextRowOptions,
+} from './text-ids.js';
 import { bundledVocabPath, EOT_TOKEN, loadVocab, SOT_TOKEN, type Vocab } from './vocab.js';
 
 /** CLIP's pattern; `i` as in the reference (the text is lower-cased before anyway). */
-const PRE_TOKENIZE_RE = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
+const PRE_TOKENIZE_RE =
+  /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
 
 export interface TextBatch {
   inputIds: Tensor; // int64 [B, L]
@@ -65,7 +73,11 @@ export class ClipTokenizer {
   convertTokensToIds(tokens: readonly string[]): number[] {
     return tokens.map((t) => {
       const id = this.vocab.encoder.get(t);
-      if (id === undefined) throw new TokenizerError('BAD_FORMAT', `ClipTokenizer: symbol '${t}' is not in the vocabulary`);
+      if (id === undefined)
+        throw new TokenizerError(
+          'BAD_FORMAT',
+          `ClipTokenizer: symbol '${t}' is not in the vocabulary`,
+        );
       return id;
     });
   }
@@ -80,10 +92,18 @@ export class ClipTokenizer {
     const bytes: number[] = [];
     for (const id of ids) {
       const tok = this.vocab.decoder[id];
-      if (tok === undefined) throw new TokenizerError('BAD_FORMAT', `ClipTokenizer.decode: id ${id} is outside 0..${this.vocabSize - 1}`);
+      if (tok === undefined)
+        throw new TokenizerError(
+          'BAD_FORMAT',
+          `ClipTokenizer.decode: id ${id} is outside 0..${this.vocabSize - 1}`,
+        );
       for (const ch of tok) {
         const b = this.byteDecoder.get(ch);
-        if (b === undefined) throw new TokenizerError('BAD_FORMAT', `ClipTokenizer.decode: id ${id} ('${tok}') has no byte form`);
+        if (b === undefined)
+          throw new TokenizerError(
+            'BAD_FORMAT',
+            `ClipTokenizer.decode: id ${id} ('${tok}') has no byte form`,
+          );
         bytes.push(b);
       }
     }

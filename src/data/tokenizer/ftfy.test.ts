@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { fixText } from './ftfy.js';
 import { htmlUnescape } from './html-unescape.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/data/ftfy-cases.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/data/ftfy-cases.json', import.meta.url), 'utf8'),
+) as {
   cases: { text: string; fixed: string }[];
 };
 
@@ -21,5 +23,8 @@ test('fixText equals ftfy.fix_text on every fixture string', () => {
 });
 
 test("htmlUnescape follows CPython's html.unescape", () => {
-  assert.equal(htmlUnescape('&amp;amp; &lt &notit; &#x110000; &#128; &#0; &zz;'), '&amp; < ¬it; \ufffd \u20ac \ufffd &zz;');
+  assert.equal(
+    htmlUnescape('&amp;amp; &lt &notit; &#x110000; &#128; &#0; &zz;'),
+    '&amp; < ¬it; \ufffd \u20ac \ufffd &zz;',
+  );
 });

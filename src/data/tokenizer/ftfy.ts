@@ -38,14 +38,17 @@ const LONE_SURROGATE_RE = /[\ud800-\udfff]/gu;
 
 function translator(table: Record<string, string | null>): (text: string) => string {
   const map = new Map<string, string>();
-  for (const [code, value] of Object.entries(table)) map.set(String.fromCodePoint(Number(code)), value ?? '');
+  for (const [code, value] of Object.entries(table))
+    map.set(String.fromCodePoint(Number(code)), value ?? '');
   const cls = [...map.keys()].map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join('');
   const re = new RegExp(`[${cls}]`, 'gu');
   return (text) => text.replace(re, (c) => map.get(c)!);
 }
 const fixLatinLigatures = translator(LIGATURES);
 const fixCharacterWidth = translator(WIDTH_MAP);
-const removeControlChars = translator(Object.fromEntries(CONTROL_CHARS.map((c) => [String(c), null])));
+const removeControlChars = translator(
+  Object.fromEntries(CONTROL_CHARS.map((c) => [String(c), null])),
+);
 
 interface Charmap {
   decode: string[]; // byte -> character
@@ -110,7 +113,11 @@ function decodeUtf8Variants(bin: string): string {
     } else if (CESU8_RE.test(rest)) {
       const b = (i: number) => rest.charCodeAt(i);
       out += String.fromCodePoint(
-        ((b(1) & 0x0f) << 16) + ((b(2) & 0x3f) << 10) + ((b(4) & 0x0f) << 6) + (b(5) & 0x3f) + 0x10000,
+        ((b(1) & 0x0f) << 16) +
+          ((b(2) & 0x3f) << 10) +
+          ((b(4) & 0x0f) << 6) +
+          (b(5) & 0x3f) +
+          0x10000,
       );
       rest = rest.slice(6);
     } else {

@@ -25,9 +25,15 @@ export interface TextRow {
 }
 
 /** One row from the BPE ids of a caption (no special tokens). */
-export function buildTextRow(bpeIds: readonly number[], sotId: number, eotId: number, opts: TextRowOptions): TextRow {
+export function buildTextRow(
+  bpeIds: readonly number[],
+  sotId: number,
+  eotId: number,
+  opts: TextRowOptions,
+): TextRow {
   const L = opts.maxWords ?? DEFAULT_MAX_WORDS;
-  if (!Number.isInteger(L) || L < 2) throw new RangeError(`buildTextRow: maxWords must be an integer >= 2, got ${L}`);
+  if (!Number.isInteger(L) || L < 2)
+    throw new RangeError(`buildTextRow: maxWords must be an integer >= 2, got ${L}`);
   let ids = [sotId, ...bpeIds];
   if (ids.length > L - 1) ids = ids.slice(0, L - 1);
   ids.push(eotId);

@@ -26,7 +26,8 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`t2vlp: no package.json above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`t2vlp: no package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }
@@ -40,7 +41,10 @@ export function parseVocab(gz: Uint8Array, source: string): Vocab {
   try {
     text = gunzipSync(gz).toString('utf8');
   } catch (err) {
-    throw new AnnotationError('BAD_FORMAT', `ClipTokenizer.load: '${source}' is not a gzip file (${(err as Error).message})`);
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `ClipTokenizer.load: '${source}' is not a gzip file (${(err as Error).message})`,
+    );
   }
   const lines = text.split('\n').slice(1, NUM_MERGES + 1);
   if (lines.length !== NUM_MERGES) {
@@ -55,7 +59,10 @@ export function parseVocab(gz: Uint8Array, source: string): Vocab {
   lines.forEach((line, i) => {
     const [a, b] = line.split(/\s+/).filter(Boolean);
     if (a === undefined || b === undefined) {
-      throw new AnnotationError('BAD_FORMAT', `ClipTokenizer.load: '${source}' line ${i + 2} is not a merge: '${line}'`);
+      throw new AnnotationError(
+        'BAD_FORMAT',
+        `ClipTokenizer.load: '${source}' line ${i + 2} is not a merge: '${line}'`,
+      );
     }
     ranks.set(`${a} ${b}`, i); // later duplicates win, as with Python's dict(zip(...))
     vocabList.push(a + b);
@@ -73,7 +80,10 @@ export async function loadVocab(path: string): Promise<Vocab> {
   try {
     gz = await readFile(path);
   } catch (err) {
-    throw new AnnotationError('ENOENT', `ClipTokenizer.load: cannot read vocabulary '${path}': ${(err as Error).message}`);
+    throw new AnnotationError(
+      'ENOENT',
+      `ClipTokenizer.load: cannot read vocabulary '${path}': ${(err as Error).message}`,
+    );
   }
   return parseVocab(gz, path);
 }

@@ -54,6 +54,9 @@ export function assembleClip(
 export function clipToTensors(clip: VideoClip): { frames: Tensor; mask: Tensor } {
   return {
     frames: toTensor(clip.frames, [...clip.shape]),
-    mask: toTensor(BigInt64Array.from(clip.mask, (v) => BigInt(v)), [clip.shape[0]]),
+    mask: toTensor(
+      BigInt64Array.from(clip.mask, (v) => BigInt(v)),
+      [clip.shape[0]],
+    ),
   };
 }

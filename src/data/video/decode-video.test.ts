@@ -29,7 +29,15 @@ const videos = [
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 't2vlp-video-'));
-  await Promise.all(videos.map((v) => writeIndexVideo(join(dir, v.name), v.frames, v.fps, { width: 48, height: 48, codec: v.codec })));
+  await Promise.all(
+    videos.map((v) =>
+      writeIndexVideo(join(dir, v.name), v.frames, v.fps, {
+        width: 48,
+        height: 48,
+        codec: v.codec,
+      }),
+    ),
+  );
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -74,13 +82,27 @@ for (const v of videos) {
         const M = 4;
         const n = cand.length;
         const expected =
-          n <= M ? cand : slicePos === 0 ? cand.slice(0, M) : slicePos === 1 ? cand.slice(-M) : [0, 1, 2, 3].map((i) => cand[Math.trunc((i * (n - 1)) / (M - 1))]!);
+          n <= M
+            ? cand
+            : slicePos === 0
+              ? cand.slice(0, M)
+              : slicePos === 1
+                ? cand.slice(-M)
+                : [0, 1, 2, 3].map((i) => cand[Math.trunc((i * (n - 1)) / (M - 1))]!);
         const clip = await readVideoClip(path, { featureFramerate, maxFrames: M, slicePos });
         assert.deepEqual(clip.frameIndices, expected);
         assert.equal(clip.numFrames, expected.length);
-        assert.deepEqual(Array.from(clip.mask), [1, 1, 1, 1].map((_, i) => (i < expected.length ? 1 : 0)));
-        assert.deepEqual(expected.map((_, t) => readFrameIndex(slotImage(clip, t))), expected, 'decoded pixels show other frames');
-        for (let i = expected.length * 3 * 224 * 224; i < clip.frames.length; i++) assert.equal(clip.frames[i], 0);
+        assert.deepEqual(
+          Array.from(clip.mask),
+          [1, 1, 1, 1].map((_, i) => (i < expected.length ? 1 : 0)),
+        );
+        assert.deepEqual(
+          expected.map((_, t) => readFrameIndex(slotImage(clip, t))),
+          expected,
+          'decoded pixels show other frames',
+        );
+        for (let i = expected.length * 3 * 224 * 224; i < clip.frames.length; i++)
+          assert.equal(clip.frames[i], 0);
       });
     }
   }
@@ -101,14 +123,21 @@ test('seeking (-ss per frame) and select decoding return identical frames', asyn
   const b = await decodeBySeek(path, idx, probe);
   assert.deepEqual(a.map(readFrameIndex), idx);
   assert.equal(b.length, a.length);
-  b.forEach((img, i) => assert.ok(Buffer.compare(Buffer.from(img.data), Buffer.from(a[i]!.data)) === 0, `frame ${idx[i]} differs`));
+  b.forEach((img, i) =>
+    assert.ok(
+      Buffer.compare(Buffer.from(img.data), Buffer.from(a[i]!.data)) === 0,
+      `frame ${idx[i]} differs`,
+    ),
+  );
   const clipSeek = await readVideoClip(path, { access: 'seek', maxFrames: 4 });
   const clipSelect = await readVideoClip(path, { access: 'select', maxFrames: 4 });
   assert.deepEqual(clipSeek.frames, clipSelect.frames);
 });
 
 test('pixels: a lossless video and a PNG folder give exactly the Pillow/torch values', async () => {
-  const fixture = JSON.parse(await readFile(new URL('../../../test/fixtures/data/pil-resize.json', import.meta.url), 'utf8'));
+  const fixture = JSON.parse(
+    await readFile(new URL('../../../test/fixtures/data/pil-resize.json', import.meta.url), 'utf8'),
+  );
   const c = fixture.cases.find((x: { width: number }) => x.width === 320);
   const img = patternImage(320, 240);
   const frames = new Uint8Array(img.data.length * 2);
@@ -116,7 +145,10 @@ test('pixels: a lossless video and a PNG folder give exactly the Pillow/torch va
   frames.set(img.data, img.data.length);
   const mkv = join(dir, 'lossless.mkv');
   await encodeRgbVideo(frames, mkv, { width: 320, height: 240, fps: 1, codec: 'png' });
-  const sha = (f: Float32Array) => createHash('sha256').update(new Uint8Array(f.buffer, 0, 3 * 224 * 224 * 4)).digest('hex');
+  const sha = (f: Float32Array) =>
+    createHash('sha256')
+      .update(new Uint8Array(f.buffer, 0, 3 * 224 * 224 * 4))
+      .digest('hex');
   const clip = await readVideoClip(mkv, { maxFrames: 1 });
   assert.equal(sha(clip.frames), c.normalized_f32_sha256);
   // ffmpeg's scaler (bicubic B=0 C=0.5 in RGB) instead of Pillow: close, not equal.
@@ -129,12 +161,21 @@ test('pixels: a lossless video and a PNG folder give exactly the Pillow/torch va
     max = Math.max(max, d);
   }
   const mean = sum / (3 * 224 * 224);
-  assert.ok(mean < 3, `resize 'ffmpeg' differs from Pillow by ${mean.toFixed(2)} levels on average (tolerance 3)`);
+  assert.ok(
+    mean < 3,
+    `resize 'ffmpeg' differs from Pillow by ${mean.toFixed(2)} levels on average (tolerance 3)`,
+  );
   // Frame folder of PNGs: all images are the frames, decoded by ffmpeg.
   const folder = join(dir, 'frames');
   const { mkdir } = await import('node:fs/promises');
   await mkdir(folder);
-  await encodeRgbVideo(img.data, join(folder, 'img_0001.png'), { width: 320, height: 240, fps: 1, codec: 'png', extraArgs: ['-update', '1'] });
+  await encodeRgbVideo(img.data, join(folder, 'img_0001.png'), {
+    width: 320,
+    height: 240,
+    fps: 1,
+    codec: 'png',
+    extraArgs: ['-update', '1'],
+  });
   await copyFile(join(folder, 'img_0001.png'), join(folder, 'img_0002.png'));
   await writeFile(join(folder, 'notes.txt'), 'not an image');
   const fromFolder = await readFrameFolder(folder, { maxFrames: 3 });
@@ -144,25 +185,49 @@ test('pixels: a lossless video and a PNG folder give exactly the Pillow/torch va
 
 test('bad inputs fail with a code and a message naming the file', async () => {
   const missing = join(dir, 'missing.mp4');
-  await assert.rejects(readVideoClip(missing), { name: 'VideoDecodeError', code: 'ENOENT', message: /video '.*missing\.mp4' does not exist/ });
+  await assert.rejects(readVideoClip(missing), {
+    name: 'VideoDecodeError',
+    code: 'ENOENT',
+    message: /video '.*missing\.mp4' does not exist/,
+  });
   const empty = join(dir, 'empty.mp4');
   await writeFile(empty, '');
-  await assert.rejects(readVideoClip(empty), { code: 'VIDEO_EMPTY', message: /'.*empty\.mp4' is empty \(0 bytes\)/ });
+  await assert.rejects(readVideoClip(empty), {
+    code: 'VIDEO_EMPTY',
+    message: /'.*empty\.mp4' is empty \(0 bytes\)/,
+  });
   const garbage = join(dir, 'garbage.mp4');
   await writeFile(garbage, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
-  await assert.rejects(readVideoClip(garbage), { code: 'VIDEO_OPEN', message: /ffprobe cannot open '.*garbage\.mp4': .+/ });
+  await assert.rejects(readVideoClip(garbage), {
+    code: 'VIDEO_OPEN',
+    message: /ffprobe cannot open '.*garbage\.mp4': .+/,
+  });
   const cut = join(dir, 'cut.mp4');
   await copyFile(join(dir, 'ntsc.mp4'), cut);
   await truncate(cut, 2000);
-  await assert.rejects(readVideoClip(cut), { code: 'VIDEO_OPEN', message: /cut\.mp4'.*(moov atom not found|Invalid data)/ });
-  await assert.rejects(readVideoClip(join(dir, 'ntsc.mp4'), { maxFrames: 0 }), { name: 'DataOptionError', message: /maxFrames must be an integer >= 1, got 0/ });
-  await assert.rejects(readFrameFolder(join(dir, 'nofolder')), { code: 'ENOENT', message: /frame folder '.*nofolder'/ });
+  await assert.rejects(readVideoClip(cut), {
+    code: 'VIDEO_OPEN',
+    message: /cut\.mp4'.*(moov atom not found|Invalid data)/,
+  });
+  await assert.rejects(readVideoClip(join(dir, 'ntsc.mp4'), { maxFrames: 0 }), {
+    name: 'DataOptionError',
+    message: /maxFrames must be an integer >= 1, got 0/,
+  });
+  await assert.rejects(readFrameFolder(join(dir, 'nofolder')), {
+    code: 'ENOENT',
+    message: /frame folder '.*nofolder'/,
+  });
 });
 
 test('a truncated file whose header promises more frames is re-planned on the frames that decode', async () => {
   const path = join(dir, 'faststart.mp4');
   const { indexFrames } = await import('./test-videos.js');
-  await encodeRgbVideo(indexFrames(200, 48, 48), path, { width: 48, height: 48, fps: 10, extraArgs: ['-movflags', '+faststart', '-g', '10'] });
+  await encodeRgbVideo(indexFrames(200, 48, 48), path, {
+    width: 48,
+    height: 48,
+    fps: 10,
+    extraArgs: ['-movflags', '+faststart', '-g', '10'],
+  });
   const probe = await probeVideo(path);
   assert.equal(probe.frameCount, 200);
   const { size } = await (await import('node:fs/promises')).stat(path);
@@ -170,17 +235,32 @@ test('a truncated file whose header promises more frames is re-planned on the fr
   const clip = await readVideoClip(path, { maxFrames: 4, slicePos: 1 });
   assert.equal(clip.numFrames, 4);
   const last = clip.frameIndices[3]!;
-  assert.ok(last < 190, `tail frames should come from the decodable part, got ${clip.frameIndices}`);
-  assert.deepEqual(clip.frameIndices.map((_, t) => readFrameIndex(slotImage(clip, t))), clip.frameIndices);
+  assert.ok(
+    last < 190,
+    `tail frames should come from the decodable part, got ${clip.frameIndices}`,
+  );
+  assert.deepEqual(
+    clip.frameIndices.map((_, t) => readFrameIndex(slotImage(clip, t))),
+    clip.frameIndices,
+  );
 });
 
 test('aborting a read kills ffmpeg and rejects with DataAbortError', async () => {
   const path = join(dir, 'long.mp4');
   await encodeRgbVideo(new Uint8Array(64 * 64 * 3 * 600), path, { width: 64, height: 64, fps: 30 });
-  const reader = new VideoReader({ concurrency: 1, featureFramerate: 0, maxFrames: 600, access: 'select' });
+  const reader = new VideoReader({
+    concurrency: 1,
+    featureFramerate: 0,
+    maxFrames: 600,
+    access: 'select',
+  });
   const ac = new AbortController();
   const p = reader.read(path, { signal: ac.signal });
   setTimeout(() => ac.abort(), 30);
-  await assert.rejects(p, { name: 'DataAbortError', code: 'ABORTED', message: /long\.mp4' ?: aborted|aborted/ });
+  await assert.rejects(p, {
+    name: 'DataAbortError',
+    code: 'ABORTED',
+    message: /long\.mp4' ?: aborted|aborted/,
+  });
   await assert.rejects(reader.read(path, { signal: AbortSignal.abort() }), { code: 'ABORTED' });
 });

@@ -9,6 +9,11 @@
 // resize 'reference' (default) ships native-size frames to TS and resizes there exactly as
 // Pillow; 'ffmpeg' lets swscale resize and crop (bicubic, B=0 C=0.5, in RGB), which moves far
 // fewer bytes for large videos but differs from Pillow by a few levels (see preprocess tests).
+//
+// YUV -> RGB conversion is swscale's (ffmpeg's auto-inserted scaler, bicubic chroma), as in the
+// reference's OpenCV capture, which uses the same library; ffmpeg honours a stream's colour
+// matrix tag where OpenCV assumes BT.601, so tagged BT.709 videos may differ slightly. Needs
+// ffmpeg >= 5.1 (-fps_mode).
 import { DataOptionError, VideoDecodeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import { assembleClip, type VideoClip } from './clip.js';
@@ -17,7 +22,13 @@ import type { RgbImage } from './pil-resize.js';
 import { PpmStreamParser } from './ppm.js';
 import { DEFAULT_IMAGE_SIZE } from './preprocess.js';
 import { probeVideo, type VideoProbe } from './probe.js';
-import { candidateFrameIndices, DEFAULT_SAMPLING, keptPositions, validateSampling, type SamplingOptions } from './sampling.js';
+import {
+  candidateFrameIndices,
+  DEFAULT_SAMPLING,
+  keptPositions,
+  validateSampling,
+  type SamplingOptions,
+} from './sampling.js';
 
 export interface DecodeOptions {
   /** Output side S (224). */
@@ -65,26 +76,54 @@ async function runFrames(args: string[], path: string, o: DecodeOptions): Promis
     onStdout: (chunk) => parser.push(chunk),
   });
   if (res.code !== 0) {
-    throw new VideoDecodeError('VIDEO_OPEN', `decodeVideo: ffmpeg cannot decode '${path}': ${lastErrorLine(res.stderr)}`);
+    throw new VideoDecodeError(
+      'VIDEO_OPEN',
+      `decodeVideo: ffmpeg cannot decode '${path}': ${lastErrorLine(res.stderr)}`,
+    );
   }
   return parser.frames;
 }
 
 /** Decodes the frames with the given indices (ascending) in one pass with a select filter. */
-export function decodeBySelect(path: string, indices: readonly number[], o: DecodeOptions = {}): Promise<RgbImage[]> {
+export function decodeBySelect(
+  path: string,
+  indices: readonly number[],
+  o: DecodeOptions = {},
+): Promise<RgbImage[]> {
   const expr = indices.map((i) => `eq(n\\,${i})`).join('+');
   let vf = `select='${expr}'`;
   if (o.resize === 'ffmpeg') vf += ',' + scaleFilter(o.imageSize ?? DEFAULT_IMAGE_SIZE);
   const args = [
-    ...commonArgs(o), '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', vf,
-    '-fps_mode', 'passthrough', '-frames:v', String(indices.length),
-    '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1',
+    ...commonArgs(o),
+    '-i',
+    path,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    vf,
+    '-fps_mode',
+    'passthrough',
+    '-frames:v',
+    String(indices.length),
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'ppm',
+    'pipe:1',
   ];
   return runFrames(args, path, o);
 }
 
 /** Decodes the frames with the given indices by seeking to each (one ffmpeg, one input per frame). */
-export function decodeBySeek(path: string, indices: readonly number[], probe: VideoProbe, o: DecodeOptions = {}): Promise<RgbImage[]> {
+export function decodeBySeek(
+  path: string,
+  indices: readonly number[],
+  probe: VideoProbe,
+  o: DecodeOptions = {},
+): Promise<RgbImage[]> {
   const args = [...commonArgs(o)];
   indices.forEach((i) => {
     // Half a frame early: the first frame at or after this time is frame i, whatever the rounding.
@@ -97,7 +136,19 @@ export function decodeBySeek(path: string, indices: readonly number[], probe: Vi
     indices.length === 1
       ? parts[0]!.replace(/\[v0\]$/, '[out]')
       : `${parts.join(';')};${indices.map((_, k) => `[v${k}]`).join('')}concat=n=${indices.length}:v=1:a=0[out]`;
-  args.push('-filter_complex', graph, '-map', '[out]', '-fps_mode', 'passthrough', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1');
+  args.push(
+    '-filter_complex',
+    graph,
+    '-map',
+    '[out]',
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'ppm',
+    'pipe:1',
+  );
   return runFrames(args, path, o);
 }
 
@@ -111,17 +162,30 @@ function useSeek(probe: VideoProbe, o: DecodeOptions): boolean {
 export async function readVideoClip(path: string, o: VideoReadOptions = {}): Promise<VideoClip> {
   validateSampling(o, 'readVideoClip');
   if (o.resize !== undefined && o.resize !== 'reference' && o.resize !== 'ffmpeg') {
-    throw new DataOptionError('BAD_OPTION', `readVideoClip: resize must be 'reference' or 'ffmpeg', got '${o.resize}'`);
+    throw new DataOptionError(
+      'BAD_OPTION',
+      `readVideoClip: resize must be 'reference' or 'ffmpeg', got '${o.resize}'`,
+    );
   }
   const maxFrames = o.maxFrames ?? DEFAULT_SAMPLING.maxFrames;
   const probe = await probeVideo(path, o.signal);
-  if (!(probe.fps > 0)) throw new VideoDecodeError('VIDEO_EMPTY', `readVideoClip: '${path}' reports a frame rate of 0; cannot sample frames`);
+  if (!(probe.fps > 0))
+    throw new VideoDecodeError(
+      'VIDEO_EMPTY',
+      `readVideoClip: '${path}' reports a frame rate of 0; cannot sample frames`,
+    );
   if (!(Math.trunc(probe.fps) > 0) && o.truncateFps !== false) {
-    throw new VideoDecodeError('VIDEO_EMPTY', `readVideoClip: '${path}' has ${probe.fps.toFixed(3)} fps, which truncates to 0 (reference quirk, QUIRKS.md); pass truncateFps: false`);
+    throw new VideoDecodeError(
+      'VIDEO_EMPTY',
+      `readVideoClip: '${path}' has ${probe.fps.toFixed(3)} fps, which truncates to 0 (reference quirk, QUIRKS.md); pass truncateFps: false`,
+    );
   }
   const cand = candidateFrameIndices(probe.frameCount, probe.fps, o);
   if (cand.length === 0) {
-    throw new VideoDecodeError('VIDEO_EMPTY', `readVideoClip: '${path}' has no frames to sample (frame count ${probe.frameCount}, duration ${probe.durationSec}s)`);
+    throw new VideoDecodeError(
+      'VIDEO_EMPTY',
+      `readVideoClip: '${path}' has no frames to sample (frame count ${probe.frameCount}, duration ${probe.durationSec}s)`,
+    );
   }
   const plan = (n: number) => {
     const pos = keptPositions(n, o, o.rng);
@@ -130,11 +194,17 @@ export async function readVideoClip(path: string, o: VideoReadOptions = {}): Pro
   };
   let { pos, unique } = plan(cand.length);
   let wanted = unique.map((p) => cand[p]!);
-  let frames = useSeek(probe, o) ? await decodeBySeek(path, wanted, probe, o) : await decodeBySelect(path, wanted, o);
+  let frames = useSeek(probe, o)
+    ? await decodeBySeek(path, wanted, probe, o)
+    : await decodeBySelect(path, wanted, o);
   if (frames.length < wanted.length) {
     // The container promised more frames than decode: re-plan on what really exists.
     const all = await decodeBySelect(path, cand, o);
-    if (all.length === 0) throw new VideoDecodeError('VIDEO_EMPTY', `readVideoClip: no frame of '${path}' could be decoded`);
+    if (all.length === 0)
+      throw new VideoDecodeError(
+        'VIDEO_EMPTY',
+        `readVideoClip: no frame of '${path}' could be decoded`,
+      );
     const real = cand.slice(0, all.length);
     ({ pos, unique } = plan(real.length));
     wanted = unique.map((p) => real[p]!);
@@ -142,5 +212,11 @@ export async function readVideoClip(path: string, o: VideoReadOptions = {}): Pro
   }
   const slotOf = new Map(unique.map((p, k) => [p, k]));
   const sources = pos.map((p) => slotOf.get(p)!);
-  return assembleClip(frames, sources, sources.map((k) => wanted[k]!), maxFrames, o.imageSize ?? DEFAULT_IMAGE_SIZE);
+  return assembleClip(
+    frames,
+    sources,
+    sources.map((k) => wanted[k]!),
+    maxFrames,
+    o.imageSize ?? DEFAULT_IMAGE_SIZE,
+  );
 }

@@ -54,7 +54,9 @@ export function runTool(bin: string, args: string[], opts: RunOptions): Promise<
     let settled = false;
     const onAbort = () => {
       child.kill('SIGKILL');
-      finish(() => reject(new DataAbortError(`${opts.what} '${opts.file}'`, { cause: opts.signal?.reason })));
+      finish(() =>
+        reject(new DataAbortError(`${opts.what} '${opts.file}'`, { cause: opts.signal?.reason })),
+      );
     };
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -91,7 +93,9 @@ export function runTool(bin: string, args: string[], opts: RunOptions): Promise<
         ),
       );
     });
-    child.on('close', (code) => finish(() => resolve({ stdout: Buffer.concat(out), stderr, code: code ?? -1 })));
+    child.on('close', (code) =>
+      finish(() => resolve({ stdout: Buffer.concat(out), stderr, code: code ?? -1 })),
+    );
     if (opts.stdin) child.stdin.end(opts.stdin);
     else child.stdin.end();
   });

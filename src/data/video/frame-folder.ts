@@ -13,7 +13,12 @@ import { ffmpegPath, lastErrorLine, runTool } from './ffmpeg.js';
 import type { RgbImage } from './pil-resize.js';
 import { PpmStreamParser } from './ppm.js';
 import { DEFAULT_IMAGE_SIZE } from './preprocess.js';
-import { DEFAULT_SAMPLING, keptPositions, validateSampling, type SamplingOptions } from './sampling.js';
+import {
+  DEFAULT_SAMPLING,
+  keptPositions,
+  validateSampling,
+  type SamplingOptions,
+} from './sampling.js';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp'];
 
@@ -29,7 +34,13 @@ export interface FrameSetOptions extends SamplingOptions {
 export function clipFromFrames(frames: readonly RgbImage[], o: FrameSetOptions = {}): VideoClip {
   validateSampling(o, 'clipFromFrames');
   const pos = keptPositions(frames.length, o, o.rng);
-  return assembleClip(frames, pos, pos, o.maxFrames ?? DEFAULT_SAMPLING.maxFrames, o.imageSize ?? DEFAULT_IMAGE_SIZE);
+  return assembleClip(
+    frames,
+    pos,
+    pos,
+    o.maxFrames ?? DEFAULT_SAMPLING.maxFrames,
+    o.imageSize ?? DEFAULT_IMAGE_SIZE,
+  );
 }
 
 /** Image files of a frame folder in sorted name order. */
@@ -39,7 +50,11 @@ export async function listFrameFiles(dir: string): Promise<string[]> {
     if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
     names = await readdir(dir);
   } catch (err) {
-    throw new VideoDecodeError('ENOENT', `readFrameFolder: frame folder '${dir}' does not exist or is not a directory`, { cause: err });
+    throw new VideoDecodeError(
+      'ENOENT',
+      `readFrameFolder: frame folder '${dir}' does not exist or is not a directory`,
+      { cause: err },
+    );
   }
   return names.filter((n) => IMAGE_EXTENSIONS.some((e) => n.toLowerCase().endsWith(e))).sort();
 }
@@ -49,11 +64,28 @@ export async function decodeImage(path: string, signal?: AbortSignal): Promise<R
   const parser = new PpmStreamParser();
   const res = await runTool(
     ffmpegPath(),
-    ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1'],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-v',
+      'error',
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'ppm',
+      'pipe:1',
+    ],
     { signal, what: 'decodeImage', file: path, onStdout: (c) => parser.push(c) },
   );
   if (res.code !== 0 || parser.frames.length !== 1) {
-    throw new VideoDecodeError('VIDEO_OPEN', `decodeImage: ffmpeg cannot decode image '${path}': ${lastErrorLine(res.stderr)}`);
+    throw new VideoDecodeError(
+      'VIDEO_OPEN',
+      `decodeImage: ffmpeg cannot decode image '${path}': ${lastErrorLine(res.stderr)}`,
+    );
   }
   return parser.frames[0]!;
 }
@@ -62,11 +94,17 @@ export async function decodeImage(path: string, signal?: AbortSignal): Promise<R
 export async function readFrameFolder(dir: string, o: FrameSetOptions = {}): Promise<VideoClip> {
   validateSampling(o, 'readFrameFolder');
   const files = await listFrameFiles(dir);
-  if (files.length === 0) throw new VideoDecodeError('VIDEO_EMPTY', `readFrameFolder: '${dir}' holds no ${IMAGE_EXTENSIONS.join('/')} images`);
+  if (files.length === 0)
+    throw new VideoDecodeError(
+      'VIDEO_EMPTY',
+      `readFrameFolder: '${dir}' holds no ${IMAGE_EXTENSIONS.join('/')} images`,
+    );
   const pos = keptPositions(files.length, o, o.rng);
   const unique = [...new Set(pos)].sort((a, b) => a - b);
   const limiter = new Limiter(o.imageConcurrency ?? 2);
-  const images = await Promise.all(unique.map((p) => limiter.run(() => decodeImage(join(dir, files[p]!), o.signal))));
+  const images = await Promise.all(
+    unique.map((p) => limiter.run(() => decodeImage(join(dir, files[p]!), o.signal))),
+  );
   const slotOf = new Map(unique.map((p, k) => [p, k]));
   return assembleClip(
     images,

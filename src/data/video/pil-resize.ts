@@ -51,7 +51,10 @@ function coeffs(inSize: number, outSize: number, first: number, count: number): 
     for (let x = 0; x < ksize; x++) {
       let v = x < xmax ? k[x]! : 0;
       if (x < xmax && ww !== 0) v /= ww;
-      kk[j * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+      kk[j * ksize + x] =
+        v < 0
+          ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS))
+          : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
     }
     bounds[j * 2] = xmin;
     bounds[j * 2 + 1] = xmax;
@@ -66,7 +69,11 @@ function clip8(v: number): number {
 }
 
 /** torchvision's Resize(size) output size for a (w, h) image: shorter side = size. */
-export function resizedSize(width: number, height: number, size: number): { width: number; height: number } {
+export function resizedSize(
+  width: number,
+  height: number,
+  size: number,
+): { width: number; height: number } {
   if (width <= height) return { width: size, height: Math.trunc((size * height) / width) };
   return { width: Math.trunc((size * width) / height), height: size };
 }
@@ -78,7 +85,11 @@ export function pyRound(x: number): number {
 }
 
 /** torchvision's CenterCrop offsets: round((H - S) / 2), round((W - S) / 2). */
-export function centerCropOffsets(width: number, height: number, size: number): { left: number; top: number } {
+export function centerCropOffsets(
+  width: number,
+  height: number,
+  size: number,
+): { left: number; top: number } {
   return { left: pyRound((width - size) / 2), top: pyRound((height - size) / 2) };
 }
 
@@ -151,7 +162,8 @@ export function pilBicubicResizeCrop(
   } else {
     // No horizontal resampling: take the crop's columns directly.
     const tmp = new Uint8Array(inH * cw * 3);
-    for (let y = 0; y < inH; y++) tmp.set(data.subarray((y * inW + crop.left) * 3, (y * inW + crop.left + cw) * 3), y * cw * 3);
+    for (let y = 0; y < inH; y++)
+      tmp.set(data.subarray((y * inW + crop.left) * 3, (y * inW + crop.left + cw) * 3), y * cw * 3);
     src = tmp;
     srcW = cw;
   }

@@ -22,7 +22,10 @@ const fixture = JSON.parse(
   readFileSync(new URL('../../../test/fixtures/data/pil-resize.json', import.meta.url), 'utf8'),
 ) as { cases: Case[] };
 
-const sha = (a: ArrayBufferView) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+const sha = (a: ArrayBufferView) =>
+  createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 
 for (const c of fixture.cases) {
   test(`resize+crop+normalise ${c.width}x${c.height} equals Pillow/torch exactly`, () => {

@@ -2,7 +2,12 @@
 // to S with Pillow's bicubic filter, centre-crop S x S, scale to [0, 1], normalise per channel,
 // CHW layout. Float arithmetic follows torch's float32 ops (x/255, then (x - mean) / std, each
 // rounded to float32), so values equal torchvision's ToTensor + Normalize exactly.
-import { centerCropOffsets, pilBicubicResizeCrop, resizedSize, type RgbImage } from './pil-resize.js';
+import {
+  centerCropOffsets,
+  pilBicubicResizeCrop,
+  resizedSize,
+  type RgbImage,
+} from './pil-resize.js';
 
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
 export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
@@ -21,7 +26,8 @@ export function resizeCenterCrop(img: RgbImage, size: number = DEFAULT_IMAGE_SIZ
 // (v / 255 - mean) / std for each byte value and channel, rounded as float32 ops round.
 const LUT: Float32Array[] = [0, 1, 2].map((c) => {
   const t = new Float32Array(256);
-  for (let v = 0; v < 256; v++) t[v] = Math.fround(Math.fround(Math.fround(v / 255) - MEAN32[c]!) / STD32[c]!);
+  for (let v = 0; v < 256; v++)
+    t[v] = Math.fround(Math.fround(Math.fround(v / 255) - MEAN32[c]!) / STD32[c]!);
   return t;
 });
 
@@ -37,7 +43,12 @@ export function normalizeToChw(img: RgbImage, out: Float32Array, offset = 0): vo
 }
 
 /** The whole CLIP transform of one frame into `out` ([3, size, size] at `offset`). */
-export function preprocessFrame(img: RgbImage, out: Float32Array, offset = 0, size = DEFAULT_IMAGE_SIZE): void {
+export function preprocessFrame(
+  img: RgbImage,
+  out: Float32Array,
+  offset = 0,
+  size = DEFAULT_IMAGE_SIZE,
+): void {
   const cropped = img.width === size && img.height === size ? img : resizeCenterCrop(img, size);
   normalizeToChw(cropped, out, offset);
 }

@@ -35,21 +35,33 @@ function num(s: unknown): number {
 export async function probeVideo(path: string, signal?: AbortSignal): Promise<VideoProbe> {
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw new VideoDecodeError('VIDEO_OPEN', `probeVideo: '${path}' is not a file`);
-    if (st.size === 0) throw new VideoDecodeError('VIDEO_EMPTY', `probeVideo: '${path}' is empty (0 bytes)`);
+    if (!st.isFile())
+      throw new VideoDecodeError('VIDEO_OPEN', `probeVideo: '${path}' is not a file`);
+    if (st.size === 0)
+      throw new VideoDecodeError('VIDEO_EMPTY', `probeVideo: '${path}' is empty (0 bytes)`);
   } catch (err) {
     if (err instanceof VideoDecodeError) throw err;
-    throw new VideoDecodeError('ENOENT', `probeVideo: video '${path}' does not exist`, { cause: err });
+    throw new VideoDecodeError('ENOENT', `probeVideo: video '${path}' does not exist`, {
+      cause: err,
+    });
   }
   const args = [
-    '-v', 'error', '-select_streams', 'v:0',
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
     '-show_entries',
     'stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,start_time:format=duration,start_time',
-    '-of', 'json', path,
+    '-of',
+    'json',
+    path,
   ];
   const res = await runTool(ffprobePath(), args, { signal, what: 'probeVideo', file: path });
   if (res.code !== 0) {
-    throw new VideoDecodeError('VIDEO_OPEN', `probeVideo: ffprobe cannot open '${path}': ${lastErrorLine(res.stderr)}`);
+    throw new VideoDecodeError(
+      'VIDEO_OPEN',
+      `probeVideo: ffprobe cannot open '${path}': ${lastErrorLine(res.stderr)}`,
+    );
   }
   let info: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
   try {
@@ -63,7 +75,8 @@ export async function probeVideo(path: string, signal?: AbortSignal): Promise<Vi
   let durationSec = num(info.format?.duration);
   if (!(durationSec > 0)) durationSec = num(s.duration);
   const nb = num(s.nb_frames);
-  const frameCount = nb > 0 ? nb : durationSec > 0 && fps > 0 ? Math.floor(durationSec * fps + 0.5) : 0;
+  const frameCount =
+    nb > 0 ? nb : durationSec > 0 && fps > 0 ? Math.floor(durationSec * fps + 0.5) : 0;
   const streamStart = num(s.start_time);
   const formatStart = num(info.format?.start_time);
   return {
@@ -73,7 +86,8 @@ export async function probeVideo(path: string, signal?: AbortSignal): Promise<Vi
     fps,
     frameCount,
     durationSec: durationSec > 0 ? durationSec : 0,
-    streamOffsetSec: Number.isFinite(streamStart) && Number.isFinite(formatStart) ? streamStart - formatStart : 0,
+    streamOffsetSec:
+      Number.isFinite(streamStart) && Number.isFinite(formatStart) ? streamStart - formatStart : 0,
     codec: String(s.codec_name ?? ''),
   };
 }

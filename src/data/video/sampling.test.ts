@@ -6,8 +6,14 @@ import { Rng } from '../random.js';
 import { candidateFrameIndices, keptPositions, linspaceIndices } from './sampling.js';
 
 test('one frame per second, fps truncated (29.97 samples as 29)', () => {
-  assert.deepEqual(candidateFrameIndices(100, 30000 / 1001, { featureFramerate: 1 }), [0, 29, 58, 87]);
-  assert.deepEqual(candidateFrameIndices(100, 30000 / 1001, { featureFramerate: 1, truncateFps: false }), [0, 29, 59, 89]);
+  assert.deepEqual(
+    candidateFrameIndices(100, 30000 / 1001, { featureFramerate: 1 }),
+    [0, 29, 58, 87],
+  );
+  assert.deepEqual(
+    candidateFrameIndices(100, 30000 / 1001, { featureFramerate: 1, truncateFps: false }),
+    [0, 29, 59, 89],
+  );
 });
 
 test('two frames per second: offsets 0 and fps//2', () => {

@@ -36,13 +36,19 @@ export function validateSampling(o: SamplingOptions, what: string): void {
   const bad = (msg: string) => {
     throw new DataOptionError('BAD_OPTION', `${what}: ${msg}`);
   };
-  if (o.featureFramerate !== undefined && !(Number.isInteger(o.featureFramerate) && o.featureFramerate >= 0))
+  if (
+    o.featureFramerate !== undefined &&
+    !(Number.isInteger(o.featureFramerate) && o.featureFramerate >= 0)
+  )
     bad(`featureFramerate must be an integer >= 0, got ${o.featureFramerate}`);
   if (o.maxFrames !== undefined && !(Number.isInteger(o.maxFrames) && o.maxFrames >= 1))
     bad(`maxFrames must be an integer >= 1, got ${o.maxFrames}`);
-  if (o.slicePos !== undefined && ![0, 1, 2].includes(o.slicePos)) bad(`slicePos must be 0, 1 or 2, got ${o.slicePos}`);
-  if (o.frameOrder !== undefined && ![0, 1, 2].includes(o.frameOrder)) bad(`frameOrder must be 0, 1 or 2, got ${o.frameOrder}`);
-  if (o.fill !== undefined && o.fill !== 'pad' && o.fill !== 'repeat') bad(`fill must be 'pad' or 'repeat', got ${o.fill}`);
+  if (o.slicePos !== undefined && ![0, 1, 2].includes(o.slicePos))
+    bad(`slicePos must be 0, 1 or 2, got ${o.slicePos}`);
+  if (o.frameOrder !== undefined && ![0, 1, 2].includes(o.frameOrder))
+    bad(`frameOrder must be 0, 1 or 2, got ${o.frameOrder}`);
+  if (o.fill !== undefined && o.fill !== 'pad' && o.fill !== 'repeat')
+    bad(`fill must be 'pad' or 'repeat', got ${o.fill}`);
 }
 
 /**
@@ -50,7 +56,11 @@ export function validateSampling(o: SamplingOptions, what: string): void {
  * end = ceil(frameCount / fps)), offsets 0, interval, 2*interval, ... (< fps, first sample_fp).
  * Reading stops at the first index past the last frame, so the result is cut at `frameCount`.
  */
-export function candidateFrameIndices(frameCount: number, fpsExact: number, o: SamplingOptions = {}): number[] {
+export function candidateFrameIndices(
+  frameCount: number,
+  fpsExact: number,
+  o: SamplingOptions = {},
+): number[] {
   const fps = o.truncateFps === false ? fpsExact : Math.trunc(fpsExact);
   if (!(fps > 0) || !(frameCount > 0)) return [];
   let sampleFp = o.featureFramerate ?? DEFAULT_SAMPLING.featureFramerate;
@@ -65,7 +75,8 @@ export function candidateFrameIndices(frameCount: number, fpsExact: number, o: S
   let endSec = totalDuration;
   if (o.startSec !== undefined) {
     startSec = Math.max(0, Math.floor(o.startSec));
-    endSec = o.endSec !== undefined && o.endSec <= totalDuration ? Math.floor(o.endSec) : totalDuration;
+    endSec =
+      o.endSec !== undefined && o.endSec <= totalDuration ? Math.floor(o.endSec) : totalDuration;
   }
   const out: number[] = [];
   for (let sec = startSec; sec <= endSec; sec++) {
@@ -104,7 +115,8 @@ export function keptPositions(n: number, o: SamplingOptions = {}, rng?: Rng): nu
   const order = o.frameOrder ?? DEFAULT_SAMPLING.frameOrder;
   if (order === 1) pos.reverse();
   else if (order === 2) {
-    if (!rng) throw new DataOptionError('BAD_OPTION', 'keptPositions: frameOrder 2 (random) needs an rng');
+    if (!rng)
+      throw new DataOptionError('BAD_OPTION', 'keptPositions: frameOrder 2 (random) needs an rng');
     rng.shuffle(pos);
   }
   return pos;

@@ -45,5 +45,11 @@ export async function writeIndexVideo(
 ): Promise<void> {
   const width = o.width ?? 64;
   const height = o.height ?? 32;
-  await encodeRgbVideo(indexFrames(n, width, height), path, { width, height, fps, codec: o.codec, extraArgs: o.extraArgs });
+  await encodeRgbVideo(indexFrames(n, width, height), path, {
+    width,
+    height,
+    fps,
+    codec: o.codec,
+    extraArgs: o.extraArgs,
+  });
 }

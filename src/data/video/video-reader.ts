@@ -29,14 +29,21 @@ export class VideoReader {
   }
 
   /** Reads one clip; `overrides` replace reader options for this call (e.g. frameOrder). */
-  read(source: VideoSource | string, call: { signal?: AbortSignal; rng?: Rng } & SamplingOptions = {}): Promise<VideoClip> {
+  read(
+    source: VideoSource | string,
+    call: { signal?: AbortSignal; rng?: Rng } & SamplingOptions = {},
+  ): Promise<VideoClip> {
     const src: VideoSource = typeof source === 'string' ? { kind: 'file', path: source } : source;
     const o = { ...this.options, ...call };
     if (src.kind === 'rgb') return Promise.resolve(clipFromFrames(src.frames, o));
     return this.limiter.run(async () => {
       switch (src.kind) {
         case 'file':
-          return readVideoClip(src.path, { ...o, startSec: src.startSec ?? o.startSec, endSec: src.endSec ?? o.endSec });
+          return readVideoClip(src.path, {
+            ...o,
+            startSec: src.startSec ?? o.startSec,
+            endSec: src.endSec ?? o.endSec,
+          });
         case 'frames':
           return readFrameFolder(src.dir, o);
         case 'tfrecord':

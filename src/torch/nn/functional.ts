@@ -104,7 +104,7 @@ export const mseLoss = (input: Tensor, target: Tensor, r: Reduction = 'mean'): T
   new Tensor(native.mseLoss(input.handleFor('mseLoss'), target.handleFor('mseLoss'), reduction(r, 'mseLoss')));
 
 export const binaryCrossEntropyWithLogits = (input: Tensor, target: Tensor, r: Reduction = 'mean'): Tensor =>
-  new Tensor(native.bceWithLogits(input.handle, target.handle, reduction(r, 'binaryCrossEntropyWithLogits')));
+  new Tensor(native.bceWithLogits(input.handleFor('binaryCrossEntropyWithLogits'), target.handleFor('binaryCrossEntropyWithLogits'), reduction(r, 'binaryCrossEntropyWithLogits')));
 
 export interface AttentionOptions {
   /** Boolean (true = may attend) or additive float mask, broadcastable to [..., L, S]. */
@@ -118,7 +118,7 @@ export interface AttentionOptions {
 /** softmax(q k^T * scale + mask) v over the last two dims (fused where libtorch has it). */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions = {}): Tensor {
   return new Tensor(
-    native.scaledDotProductAttention(q.handleFor('scaledDotProductAttention'), k.handle, v.handle,
+    native.scaledDotProductAttention(q.handleFor('scaledDotProductAttention'), k.handleFor('scaledDotProductAttention'), v.handleFor('scaledDotProductAttention'),
       h(o.mask, 'scaledDotProductAttention'), o.dropoutP ?? 0, o.isCausal ?? false, o.scale ?? null),
   );
 }

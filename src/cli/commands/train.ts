@@ -1,0 +1,131 @@
+/**
+ * `t2vlp train`: stage-1 pre-training or retrieval fine-tuning on an MSR-VTT, LSMDC or DiDeMo
+ * folder, with the reference hyper-parameters as preset defaults (every one overridable),
+ * `--nproc N` data-parallel processes, checkpoints every N steps, and `--resume`.
+ */
+import { join } from 'node:path';
+import { ClipTokenizer } from '../../data/index.js';
+import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
+import { launchWorkers, PRESETS, Progress, trainStage1, workerEnv, type TrainSettings } from '../../train/index.js';
+import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { DATASETS, readSplit, startingModel, videoReaderFor, type DatasetName } from '../setup.js';
+
+const spec: CommandSpec = {
+  name: 'train',
+  summary: 'stage-1 pre-training or retrieval fine-tuning',
+  usage: 't2vlp train --data DIR --out DIR [--preset stage1|msrvtt|lsmdc|didemo|demo] [--init CKPT] [options]',
+  options: {
+    data: { type: 'string', help: 'dataset folder (annotation files; videos in DIR/videos)' },
+    'video-dir': { type: 'string', help: 'video folder, if not DATA/videos' },
+    dataset: { type: 'string', help: 'annotation format', default: 'msrvtt', choices: [...DATASETS] },
+    out: { type: 'string', help: 'output folder: checkpoints, model.safetensors, metrics.jsonl' },
+    preset: { type: 'string', help: 'hyper-parameter defaults', default: 'stage1', choices: Object.keys(PRESETS) },
+    init: { type: 'string', help: 'start from this checkpoint (t2vlp, PyTorch state dict or CLIP ViT-B-16.pt)' },
+    epochs: { type: 'int', help: 'epochs' },
+    'batch-size': { type: 'int', help: 'global batch size (all processes)' },
+    lr: { type: 'number', help: 'learning rate' },
+    'coef-lr': { type: 'number', help: 'learning-rate factor of the CLIP parameters' },
+    warmup: { type: 'number', help: 'warmup proportion' },
+    'weight-decay': { type: 'number', help: 'weight decay' },
+    'max-words': { type: 'int', help: 'caption length in tokens' },
+    'max-frames': { type: 'int', help: 'frames per video' },
+    'feature-framerate': { type: 'number', help: 'frames sampled per second' },
+    'grad-accum': { type: 'int', help: 'gradient accumulation steps' },
+    'freeze-layer-num': { type: 'int', help: 'freeze CLIP layers below this index' },
+    seed: { type: 'int', help: 'random seed' },
+    'checkpoint-every': { type: 'int', help: 'checkpoint every N optimizer steps (0: epoch ends only)', default: 0 },
+    resume: { type: 'boolean', help: "continue from OUT's last checkpoint" },
+    'max-steps': { type: 'int', help: 'stop after this many optimizer steps' },
+    'cache-videos': { type: 'boolean', help: 'decode each video once and keep it in memory (small datasets)' },
+    nproc: { type: 'int', help: 'data-parallel processes on this machine', default: 1 },
+    'world-size': { type: 'int', help: 'total processes over all machines (multi-machine runs)' },
+    'rank-offset': { type: 'int', help: "first rank of this machine's processes", default: 0 },
+    'master-addr': { type: 'string', help: 'address of rank 0', default: '127.0.0.1' },
+    'master-port': { type: 'int', help: 'port of rank 0 (default: a free port)' },
+    threads: { type: 'int', help: 'libtorch threads per process' },
+    json: { type: 'boolean', help: 'JSON log lines instead of a progress bar' },
+  },
+};
+
+export function settingsFrom(a: ParsedArgs): TrainSettings {
+  const base = PRESETS[a.preset as string]!;
+  const pick = <K extends keyof TrainSettings>(k: K, v: unknown) => (v === undefined ? base[k] : (v as TrainSettings[K]));
+  return {
+    ...base,
+    epochs: pick('epochs', a.epochs),
+    batchSize: pick('batchSize', a.batchSize),
+    lr: pick('lr', a.lr),
+    coefLr: pick('coefLr', a.coefLr),
+    warmup: pick('warmup', a.warmup),
+    weightDecay: pick('weightDecay', a.weightDecay),
+    maxWords: pick('maxWords', a.maxWords),
+    maxFrames: pick('maxFrames', a.maxFrames),
+    featureFramerate: pick('featureFramerate', a.featureFramerate),
+    gradAccum: pick('gradAccum', a.gradAccum),
+    freezeLayerNum: pick('freezeLayerNum', a.freezeLayerNum),
+    seed: pick('seed', a.seed),
+  };
+}
+
+async function run(a: ParsedArgs): Promise<number> {
+  if (!a.data) throw new UsageError('train: --data is required');
+  if (!a.out) throw new UsageError('train: --out is required');
+  const nproc = a.nproc as number;
+  if (nproc < 1) throw new UsageError(`train: --nproc must be at least 1, got ${nproc}`);
+  const env = workerEnv();
+  if (nproc > 1 && !env) {
+    const argv = process.argv.slice(2).filter((x, i, all) => x !== '--nproc' && all[i - 1] !== '--nproc' && !x.startsWith('--nproc='));
+    return launchWorkers({
+      nproc,
+      argv,
+      masterAddr: a.masterAddr as string,
+      masterPort: a.masterPort as number | undefined,
+      rankOffset: a.rankOffset as number,
+      worldSize: (a.worldSize as number | undefined) ?? nproc,
+    });
+  }
+  if (env) {
+    dist.initProcessGroup({ rank: env.rank, worldSize: env.worldSize, host: env.masterAddr, port: env.masterPort, timeoutMs: 120_000 });
+    // Fault injection for the launcher's tests: this rank dies right after joining the group.
+    if (process.env.T2VLP_FAULT_EXIT_RANK === String(env.rank)) process.exit(3);
+  }
+  if (a.threads) setNumThreads(a.threads as number);
+  const s = settingsFrom(a);
+  manualSeed(s.seed);
+  const model = await startingModel(a.init as string | undefined, s.model);
+  try {
+    if (a.init && a.maxFrames === undefined) s.maxFrames = model.config.numFrames;
+    const data = await readSplit(a.dataset as DatasetName, a.data as string, 'train', a.videoDir as string | undefined);
+    const tokenizer = await ClipTokenizer.load();
+    const videos = videoReaderFor(model.config, { ...s, cache: !!a.cacheVideos });
+    const out = a.out as string;
+    const rank = dist.getRank();
+    const progress = new Progress({ json: !!a.json, quiet: rank !== 0, metricsFile: rank === 0 ? join(out, 'metrics.jsonl') : undefined });
+    const r = await trainStage1({
+      model,
+      samples: data.samples,
+      tokenizer,
+      videos,
+      settings: s,
+      outDir: out,
+      checkpointEvery: a.checkpointEvery as number,
+      resume: !!a.resume,
+      maxSteps: a.maxSteps as number | undefined,
+      progress,
+    });
+    if (rank === 0) {
+      await model.save(join(out, 'model.safetensors'));
+      console.log(
+        JSON.stringify({ steps: r.steps, totalSteps: r.totalSteps, finalLoss: r.losses.at(-1) ?? null, skipped: r.skipped.skipped, seconds: r.seconds, model: join(out, 'model.safetensors') }),
+      );
+    }
+    return 0;
+  } finally {
+    model.dispose();
+    if (env) dist.destroyProcessGroup();
+  }
+}
+
+const command: Command = { spec, run };
+export default command;

@@ -1,0 +1,63 @@
+/**
+ * `t2vlp train` and `t2vlp demo` argument handling: help, and bad input as one clear line with a
+ * non-zero exit code.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { main } from './main.js';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+describe('t2vlp train / demo arguments', () => {
+  test('--help lists the options with their defaults', async () => {
+    const r = await capture(['train', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /--preset\s+hyper-parameter defaults \(default: stage1\)/);
+    assert.match(r.out, /--nproc/);
+    const d = await capture(['demo', '--help']);
+    assert.equal(d.code, 0);
+    assert.match(d.out, /--finetune-epochs/);
+  });
+
+  test('missing and bad options are one line with exit code 2', async () => {
+    let r = await capture(['train', '--out', '/tmp/x']);
+    assert.equal(r.code, 2);
+    assert.equal(r.err, 't2vlp train: train: --data is required');
+    r = await capture(['train', '--data', '/tmp', '--out', '/tmp/x', '--preset', 'nope']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--preset must be one of stage1, msrvtt, lsmdc, didemo, demo; got 'nope'/);
+    r = await capture(['train', '--bogus']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown option --bogus/);
+    r = await capture(['train', '--data', '/tmp', '--epochs', 'many']);
+    assert.match(r.err, /--epochs expects an integer, got 'many'/);
+    r = await capture(['nope']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown command 'nope'/);
+  });
+
+  test('a data folder that does not exist and a missing checkpoint are named', async () => {
+    let r = await capture(['train', '--data', '/nonexistent/data', '--out', '/tmp/t2vlp-x']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /data folder '\/nonexistent\/data' does not exist/);
+    r = await capture(['train', '--data', '/tmp', '--out', '/tmp/t2vlp-x', '--init', '/nonexistent/model.pt']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /checkpoint '\/nonexistent\/model.pt' does not exist/);
+    r = await capture(['train', '--data', '/tmp', '--out', '/tmp/t2vlp-x', '--preset', 'msrvtt']);
+    assert.match(r.err, /this preset starts from a checkpoint: pass --init/);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * t2vlp: T2VLP ("Focus and Align: Learning Tube Tokens for Video-Language Pre-training") in
+ * TypeScript on libtorch.
+ *
+ * - Model: `T2VLP` (load official CLIP / T2VLP checkpoints, encode videos and texts, similarity,
+ *   the stage-1 objective), its configuration and building blocks.
+ * - Data: `ClipTokenizer`, video decoding and CLIP preprocessing, dataset readers, the loader,
+ *   the synthetic dataset generator.
+ * - Evaluation: `retrievalMetrics` and the retrieval evaluation of a model on a split.
+ * - Training: the stage-1 / retrieval training loop, presets, checkpoints, multi-process launch.
+ * - The tensor layer: `tensor`, `scope`, `nn`, `optim`, `F`, `dist` and friends, PyTorch-shaped.
+ */
+export * from './torch/index.js';
+export * as torch from './torch/index.js';
+export {
+  T2VLP,
+  CLIP,
+  VisualTransformer,
+  Transformer,
+  meanPooledVideo,
+  contrastiveLoss,
+  textCenters,
+  alignLoss,
+  inferConfig,
+  validateConfig,
+  VIT_B_16,
+  ConfigError,
+  type T2VLPConfig,
+  type VideoEncoding,
+  type TextEncoding,
+  type Stage1Batch,
+  type Stage1Loss,
+  type LoadModelOptions,
+} from './model/index.js';
+export * from './data/index.js';
+export * from './eval/index.js';
+export {
+  trainStage1,
+  PRESETS,
+  DEMO_MODEL,
+  parameterGroups,
+  saveTrainingCheckpoint,
+  loadTrainingCheckpoint,
+  Progress,
+  launchWorkers,
+  TrainingError,
+  CachingVideoReader,
+  type TrainSettings,
+  type TrainRunOptions,
+  type TrainResult,
+} from './train/index.js';

@@ -1,0 +1,111 @@
+/**
+ * Loading a T2VLP model from any of the checkpoints users have (spec ARCHITECTURE.md,
+ * "Initialisation from OpenAI CLIP"):
+ * - a t2vlp safetensors checkpoint (configuration in its metadata) or a weights-only safetensors
+ *   file with the reference's key names;
+ * - a PyTorch state dict (`.pt`/`.bin`, zip format) of a T2VLP model (`clip.` keys; a
+ *   `module.` prefix from DataParallel is removed);
+ * - OpenAI's CLIP TorchScript archive (`ViT-B-16.pt`) or a CLIP state dict: every key is copied
+ *   under `clip.`, the tube encoder `local_visual` is filled from the visual tower (its last
+ *   blocks become the tube encoder's blocks), and parameters CLIP does not have keep their fresh
+ *   initialisation.
+ * The configuration is inferred from the tensor shapes unless the file carries one; a checkpoint
+ * that does not fit gets a StateDictError listing missing, unexpected and mis-shaped keys.
+ */
+import { basename } from 'node:path';
+import { readCheckpointFile, readSafetensors, detectCheckpointFormat, type RawTensor } from '../torch/io/index.js';
+import { fromRaw, nn, type DType, type Tensor } from '../torch/index.js';
+import { type T2VLPConfig, inferConfig } from './config.js';
+import { T2VLP } from './t2vlp.js';
+
+export interface LoadModelOptions {
+  /** Overrides of values shapes cannot tell (numFrames, jointLayers, eotTokenId, maskPaddedFrames). */
+  config?: Partial<T2VLPConfig>;
+  /** Weights dtype after loading: 'float32' (default) or 'bfloat16' for faster CPU inference. */
+  dtype?: Extract<DType, 'float32' | 'bfloat16'>;
+  /** Throw when keys are missing, unexpected or mis-shaped (default true). */
+  strict?: boolean;
+}
+
+export const CONFIG_METADATA_KEY = 't2vlp_config';
+
+/** Keys of later stages (fusion, downstream heads, tightTransf) that a stage-1 model ignores. */
+const LATER_STAGE = [
+  /^clip\.fusion_transformer\./,
+  /^clip\.fusion_positional_embedding$/,
+  /^clip\.fusion_proj_embedding$/,
+  /^clip\.fusion_logit_bias$/,
+  /^clip\.fusion_match_matrix$/,
+  /^clip\.fusion_unmatch_matrix$/,
+  /^visual_linear\./,
+  /^cross\./,
+  /^similarity_dense\./,
+];
+/** Scalars OpenAI's archive stores beside the weights. */
+const CLIP_EXTRAS = new Set(['input_resolution', 'context_length', 'vocab_size']);
+/** Parameters a model built from CLIP initialises fresh. */
+const FRESH_FROM_CLIP = [/^clip\.fusion_center$/, /^clip\.fusion_proj_center\./, /^clip\.lm_head\./];
+
+function normaliseKeys(raw: Map<string, RawTensor>): Map<string, RawTensor> {
+  const out = new Map<string, RawTensor>();
+  for (const [k, v] of raw) out.set(k.startsWith('module.') ? k.slice(7) : k, v);
+  return out;
+}
+
+/** Maps CLIP keys to T2VLP keys, copying the visual tower into the tube encoder. */
+export function clipToT2VLPKeys(clip: Map<string, RawTensor>, cfg: T2VLPConfig): Map<string, RawTensor> {
+  const out = new Map<string, RawTensor>();
+  const first = cfg.visionLayers - cfg.tubeLayers;
+  for (const [k, v] of clip) {
+    // The text blocks' causal masks are attributes of the archive's modules, not weights.
+    if (CLIP_EXTRAS.has(k) || k.endsWith('.attn_mask')) continue;
+    out.set(`clip.${k}`, v);
+    if (!k.startsWith('visual.')) continue;
+    const rest = k.slice('visual.'.length);
+    const m = /^transformer\.resblocks\.(\d+)\.(.*)$/.exec(rest);
+    if (!m) out.set(`clip.local_visual.${rest}`, v);
+    else if (Number(m[1]) >= first) out.set(`clip.local_visual.transformer.resblocks.${Number(m[1]) - first}.${m[2]}`, v);
+  }
+  return out;
+}
+
+async function readWithConfig(path: string): Promise<{ raw: Map<string, RawTensor>; config?: Partial<T2VLPConfig> }> {
+  if ((await detectCheckpointFormat(path)) === 'safetensors') {
+    const r = await readSafetensors(path);
+    const c = r.metadata[CONFIG_METADATA_KEY];
+    return { raw: r.tensors, config: c ? (JSON.parse(c) as Partial<T2VLPConfig>) : undefined };
+  }
+  return { raw: await readCheckpointFile(path) };
+}
+
+export async function loadT2VLP(path: string, o: LoadModelOptions = {}): Promise<T2VLP> {
+  const { raw: read, config: saved } = await readWithConfig(path);
+  const raw = normaliseKeys(read);
+  const isT2VLP = [...raw.keys()].some((k) => k.startsWith('clip.'));
+  const shapes = new Map<string, number[]>();
+  for (const [k, v] of raw) {
+    if (isT2VLP && !k.startsWith('clip.')) continue;
+    shapes.set(isT2VLP ? k.slice(5) : k, v.shape);
+  }
+  const cfg = inferConfig(shapes, { ...saved, ...o.config });
+  const keyed = isT2VLP ? raw : clipToT2VLPKeys(raw, cfg);
+  const model = new T2VLP(cfg);
+  const tensors = new Map<string, Tensor>();
+  try {
+    for (const [k, v] of keyed) if (!LATER_STAGE.some((r) => r.test(k))) tensors.set(k, fromRaw(v));
+    const report = model.loadStateDict(tensors, { strict: false });
+    const missing = isT2VLP ? report.missing : report.missing.filter((k) => !FRESH_FROM_CLIP.some((r) => r.test(k)));
+    const bad = { ...report, missing };
+    if ((o.strict ?? true) && missing.length + report.unexpected.length + report.mismatched.length > 0) {
+      model.dispose();
+      throw new nn.StateDictError(
+        `T2VLP.load: ${basename(path)} does not fit a T2VLP model:\n${nn.describeReport(bad, basename(path))}`,
+        bad,
+      );
+    }
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+  if (o.dtype && o.dtype !== 'float32') model.to(o.dtype);
+  return model.eval();
+}

@@ -1,0 +1,235 @@
+/**
+ * Batched inference over lists: texts → normalised embeddings, video files → meanP embeddings
+ * plus per-frame features and masks (the contents of an embeddings file). Videos are decoded
+ * ahead of the model through the VideoReader's concurrency limit, in a bounded window so memory
+ * stays at a few batches of clips; a video that fails to decode is reported and left out (never
+ * replaced by zeros), any other error stops the run.
+ */
+import {
+  DataError,
+  VideoDecodeError,
+  VideoReader,
+  type ClipTokenizer,
+  type VideoClip,
+  type VideoSource,
+} from '../data/index.js';
+import type { T2VLP } from '../model/index.js';
+import { noGrad, scope, tensor } from '../torch/index.js';
+import { ServeError, type ServeErrorCode } from './errors.js';
+import type { SkippedInput } from './embeddings.js';
+
+export interface VideoSamplingOptions {
+  /** Frames sampled per video, at most the model's numFrames (default numFrames); the remaining slots are padded and masked. */
+  frames?: number;
+  /** Frames taken per second of video (the reference's feature_framerate; default 2, its MSR-VTT retrieval setting). */
+  fps?: number;
+  /** Videos decoded at once (ffmpeg processes; default 2). */
+  concurrency?: number;
+}
+
+/** A VideoReader that samples and preprocesses clips the way `model` expects them. */
+export function videoReaderFor(model: T2VLP, o: VideoSamplingOptions = {}): VideoReader {
+  const { numFrames, imageResolution } = model.config;
+  const bad = (msg: string, code: ServeErrorCode = 'BAD_OPTION'): never => {
+    throw new ServeError(code, msg);
+  };
+  const frames = o.frames ?? numFrames;
+  if (!(Number.isInteger(frames) && frames >= 1 && frames <= numFrames))
+    bad(`frames must be an integer from 1 to the model's numFrames (${numFrames}); got ${frames}`);
+  const fps = o.fps ?? 2;
+  if (!(Number.isInteger(fps) && fps >= 0))
+    bad(`fps must be an integer >= 0 (0: every frame); got ${fps}`);
+  const concurrency = o.concurrency ?? 2;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1))
+    bad(`concurrency must be an integer >= 1; got ${concurrency}`);
+  return new VideoReader({
+    maxFrames: frames,
+    imageSize: imageResolution,
+    featureFramerate: fps,
+    concurrency,
+  });
+}
+
+export interface EncodedTexts {
+  /** [N, E], L2-normalised. */
+  embeddings: Float32Array;
+  dim: number;
+}
+
+/** Encodes texts in batches (rows of `maxWords` tokens, default 32 as the reference). */
+export function encodeTexts(
+  model: T2VLP,
+  tokenizer: ClipTokenizer,
+  texts: readonly string[],
+  o: { batchSize?: number; maxWords?: number } = {},
+): EncodedTexts {
+  const B = o.batchSize ?? 64;
+  const E = model.config.embedDim;
+  const out = new Float32Array(texts.length * E);
+  for (let i = 0; i < texts.length; i += B) {
+    const part = texts.slice(i, i + B);
+    const emb = noGrad(() =>
+      scope(() => {
+        const t = tokenizer.batch(part, { maxWords: o.maxWords ?? 32 });
+        return model.encodeText(t.inputIds, t.attentionMask).embedding.toArray() as Float32Array;
+      }),
+    );
+    out.set(emb, i * E);
+  }
+  return { embeddings: out, dim: E };
+}
+
+export interface EncodedVideos {
+  /** Ids of the videos encoded, in input order (skipped ones left out). */
+  ids: string[];
+  /** [N, E], L2-normalised meanP embeddings. */
+  embeddings: Float32Array;
+  /** [N, T, E] per-frame features. */
+  frames: Float32Array;
+  /** [N, T]. */
+  videoMask: Uint8Array;
+  numFrames: number;
+  dim: number;
+  skipped: SkippedInput[];
+}
+
+export interface VideoEncodeOptions {
+  reader: VideoReader;
+  /** Videos per forward pass (default 16). */
+  batchSize?: number;
+  /** After each batch. */
+  onProgress?: (p: { done: number; total: number; skipped: number }) => void;
+  /** For each video that fails to decode. */
+  onSkip?: (s: SkippedInput) => void;
+  signal?: AbortSignal;
+}
+
+type ReadResult = { clip: VideoClip } | { failed: SkippedInput };
+
+/** Decode failures skip a video; other errors (ffmpeg missing, aborted, bad options) stop the run. */
+const isDecodeFailure = (e: unknown) =>
+  e instanceof VideoDecodeError ||
+  (e instanceof DataError && ['VIDEO_OPEN', 'VIDEO_EMPTY', 'TRUNCATED', 'ENOENT'].includes(e.code));
+
+export async function encodeVideos(
+  model: T2VLP,
+  videos: readonly { id: string; source: VideoSource | string }[],
+  o: VideoEncodeOptions,
+): Promise<EncodedVideos> {
+  const { numFrames: T, imageResolution: R, embedDim: E } = model.config;
+  const B = o.batchSize ?? 16;
+  if (!(Number.isInteger(B) && B >= 1))
+    throw new ServeError('BAD_OPTION', `batch size must be an integer >= 1; got ${B}`);
+  const plane = 3 * R * R;
+  const window = Math.max(2 * B, o.reader.options.concurrency ?? 2);
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(o.signal?.reason);
+  o.signal?.addEventListener('abort', onAbort);
+  const reads: (Promise<ReadResult> | null)[] = [];
+  const launch = (upTo: number) => {
+    while (reads.length < Math.min(upTo, videos.length)) {
+      const v = videos[reads.length]!;
+      reads.push(
+        o.reader.read(v.source, { signal: abort.signal }).then(
+          (clip) => ({ clip }),
+          (e: unknown) => {
+            if (!isDecodeFailure(e)) throw e;
+            return { failed: { id: v.id, reason: (e as Error).message } };
+          },
+        ),
+      );
+      // A run stopped by another error must not leave unhandled rejections behind.
+      reads[reads.length - 1]!.catch(() => undefined);
+    }
+  };
+  const ids: string[] = [];
+  const embParts: Float32Array[] = [];
+  const frameParts: Float32Array[] = [];
+  const maskParts: Uint8Array[] = [];
+  const skipped: SkippedInput[] = [];
+  try {
+    let next = 0;
+    while (next < videos.length) {
+      const batch: { id: string; clip: VideoClip }[] = [];
+      while (batch.length < B && next < videos.length) {
+        launch(next + window);
+        const r = await reads[next]!;
+        reads[next] = null; // let the clip's memory go once it is in a batch
+        if ('failed' in r) {
+          skipped.push(r.failed);
+          o.onSkip?.(r.failed);
+        } else batch.push({ id: videos[next]!.id, clip: r.clip });
+        next++;
+      }
+      if (batch.length) {
+        const { emb, frames, mask } = encodeClipBatch(model, batch, T, R, plane);
+        ids.push(...batch.map((b) => b.id));
+        embParts.push(emb);
+        frameParts.push(frames);
+        maskParts.push(mask);
+      }
+      o.onProgress?.({ done: next, total: videos.length, skipped: skipped.length });
+    }
+  } finally {
+    abort.abort();
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  if (!ids.length)
+    throw new ServeError(
+      'NO_VIDEOS',
+      `none of the ${videos.length} videos could be decoded; first failure: ${skipped[0]?.id}: ${skipped[0]?.reason}`,
+    );
+  return {
+    ids,
+    embeddings: concat(embParts, Float32Array),
+    frames: concat(frameParts, Float32Array),
+    videoMask: concat(maskParts, Uint8Array),
+    numFrames: T,
+    dim: E,
+    skipped,
+  };
+}
+
+/** One forward pass over decoded clips, padding clips of fewer than T slots. */
+function encodeClipBatch(
+  model: T2VLP,
+  batch: { id: string; clip: VideoClip }[],
+  T: number,
+  R: number,
+  plane: number,
+): { emb: Float32Array; frames: Float32Array; mask: Uint8Array } {
+  const n = batch.length;
+  const pixels = new Float32Array(n * T * plane);
+  const mask = new Uint8Array(n * T);
+  batch.forEach(({ id, clip }, b) => {
+    const [slots, , h, w] = clip.shape;
+    if (slots > T || h !== R || w !== R)
+      throw new ServeError(
+        'BAD_OPTION',
+        `video '${id}' was read as [${clip.shape.join(', ')}]; the model takes at most ${T} frames of ${R}×${R}`,
+      );
+    pixels.set(clip.frames, b * T * plane);
+    mask.set(clip.mask, b * T);
+  });
+  const maskI64 = BigInt64Array.from(mask, (v) => BigInt(v));
+  const out = noGrad(() =>
+    scope(() => {
+      const v = model.encodeVideo(tensor(pixels, [n, T, 3, R, R]), tensor(maskI64, [n, T]));
+      return {
+        emb: v.embedding.toArray() as Float32Array,
+        frames: v.frames.contiguous().toArray() as Float32Array,
+      };
+    }),
+  );
+  return { ...out, mask };
+}
+
+function concat<A extends Float32Array | Uint8Array>(parts: A[], Ctor: { new (n: number): A }): A {
+  const out = new Ctor(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * Loading a model for inference from a path a user typed: the file must exist and be a T2VLP
+ * checkpoint (any format `T2VLP.load` reads). A missing file, an embeddings file passed by
+ * mistake, or a file that is not a model give one ServeError line naming the file.
+ */
+import { stat } from 'node:fs/promises';
+import { ConfigError, T2VLP } from '../model/index.js';
+import { CheckpointError, nn } from '../torch/index.js';
+import { readSafetensorsHeader } from '../torch/io/index.js';
+import { EMBEDDINGS_FORMAT } from './embeddings.js';
+import { ServeError } from './errors.js';
+
+export interface LoadForInferenceOptions {
+  /** Weights dtype: 'float32' (default) or 'bfloat16' (faster on recent CPUs). */
+  dtype?: 'float32' | 'bfloat16';
+}
+
+async function isEmbeddingsFile(path: string): Promise<boolean> {
+  try {
+    return (await readSafetensorsHeader(path)).metadata.format === EMBEDDINGS_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/** `T2VLP.load` in eval mode, with user-facing errors (ServeError NOT_FOUND / NOT_A_MODEL). */
+export async function loadModelForInference(
+  path: string,
+  o: LoadForInferenceOptions = {},
+): Promise<T2VLP> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) throw new ServeError('NOT_FOUND', `checkpoint '${path}' does not exist`);
+  if (st.isDirectory())
+    throw new ServeError(
+      'NOT_A_MODEL',
+      `checkpoint '${path}' is a folder; expected a checkpoint file`,
+    );
+  try {
+    return (await T2VLP.load(path, { dtype: o.dtype })).eval();
+  } catch (e) {
+    if (!(
+      e instanceof CheckpointError ||
+      e instanceof ConfigError ||
+      e instanceof nn.StateDictError
+    ))
+      throw e;
+    if (await isEmbeddingsFile(path))
+      throw new ServeError(
+        'NOT_A_MODEL',
+        `'${path}' is an embeddings file (from 't2vlp encode'), not a model checkpoint; pass a checkpoint to --checkpoint`,
+        { cause: e },
+      );
+    const why = e.message.split('\n').slice(0, 4).join('; ');
+    throw new ServeError('NOT_A_MODEL', `'${path}' is not a T2VLP checkpoint: ${why}`, {
+      cause: e,
+    });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Which videos to encode, from what a user names: a folder (every video file directly in it,
+ * sorted by name, id = file name), a list file (one path per line, relative to the list's
+ * folder, `#` comments and blank lines ignored, id = the line as written), or one video file.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, join } from 'node:path';
+import { ServeError } from './errors.js';
+
+export const VIDEO_EXTENSIONS = [
+  '.mp4',
+  '.m4v',
+  '.mov',
+  '.avi',
+  '.mkv',
+  '.webm',
+  '.mpg',
+  '.mpeg',
+  '.flv',
+  '.wmv',
+  '.3gp',
+  '.ogv',
+  '.ts',
+];
+
+export interface VideoFile {
+  /** File name (folder), the line as written (list) or the path given (one file). */
+  id: string;
+  path: string;
+}
+
+const isVideoName = (name: string) => VIDEO_EXTENSIONS.includes(extname(name).toLowerCase());
+
+export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]> {
+  const st = await stat(folderOrList).catch(() => undefined);
+  if (!st)
+    throw new ServeError('NOT_FOUND', `video folder or list '${folderOrList}' does not exist`);
+  if (st.isDirectory()) {
+    const entries = await readdir(folderOrList, { withFileTypes: true });
+    const files = entries
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && isVideoName(e.name))
+      .map((e) => e.name)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (!files.length)
+      throw new ServeError(
+        'NO_VIDEOS',
+        `no video files (${VIDEO_EXTENSIONS.slice(0, 6).join(', ')}, ...) in folder '${folderOrList}'`,
+      );
+    return files.map((name) => ({ id: name, path: join(folderOrList, name) }));
+  }
+  if (isVideoName(folderOrList)) return [{ id: folderOrList, path: folderOrList }];
+  const text = await readFile(folderOrList, 'utf8');
+  if (text.includes('\0'))
+    throw new ServeError(
+      'NO_VIDEOS',
+      `'${folderOrList}' is neither a video folder, a video file (${VIDEO_EXTENSIONS.slice(0, 4).join(', ')}, ...) nor a text list of videos`,
+    );
+  const out: VideoFile[] = [];
+  const seen = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const first = seen.get(line);
+    if (first !== undefined)
+      throw new ServeError(
+        'BAD_OPTION',
+        `video list '${folderOrList}' names '${line}' twice (lines ${first} and ${i + 1}); ids must be unique`,
+      );
+    seen.set(line, i + 1);
+    out.push({ id: line, path: isAbsolute(line) ? line : join(dirname(folderOrList), line) });
+  });
+  if (!out.length)
+    throw new ServeError('NO_VIDEOS', `video list '${folderOrList}' names no videos`);
+  return out;
+}
+
+/** Non-blank lines of a text list (one text per line), trimmed. */
+export async function readTextList(path: string): Promise<string[]> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) throw new ServeError('NOT_FOUND', `text file '${path}' does not exist`);
+  if (st.isDirectory())
+    throw new ServeError(
+      'BAD_OPTION',
+      `'${path}' is a folder; expected a text file with one text per line`,
+    );
+  const texts = (await readFile(path, 'utf8'))
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (!texts.length)
+    throw new ServeError('EMPTY_QUERY', `text file '${path}' has no non-blank line`);
+  return texts;
+}

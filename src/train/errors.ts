@@ -1,0 +1,12 @@
+/** Training errors with stable codes. */
+export type TrainingErrorCode = 'NAN_LOSS' | 'BAD_OPTION' | 'NO_DATA' | 'RESUME_MISMATCH' | 'WORKER_DIED';
+
+export class TrainingError extends Error {
+  constructor(
+    readonly code: TrainingErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TrainingError';
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Training progress: a one-line bar with loss, learning rate, throughput and ETA on a terminal;
+ * JSON lines otherwise (or with `json: true`); and a metrics file (JSON lines) per run.
+ */
+import { appendFileSync } from 'node:fs';
+
+export interface StepRecord {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  contrastive: number;
+  align: number;
+  lr: number;
+  samplesPerSec: number;
+  etaSec: number;
+}
+
+export interface ProgressOptions {
+  /** Write a bar to this stream when it is a terminal (default process.stderr). */
+  stream?: NodeJS.WriteStream;
+  json?: boolean;
+  metricsFile?: string;
+  /** Print at most every this many ms on a terminal / steps otherwise. */
+  everySteps?: number;
+  quiet?: boolean;
+}
+
+const fmtTime = (s: number) => {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
+};
+
+export class Progress {
+  readonly #o: ProgressOptions;
+  readonly #tty: boolean;
+  #lastDraw = 0;
+  constructor(o: ProgressOptions = {}) {
+    this.#o = o;
+    const s = o.stream ?? process.stderr;
+    this.#tty = !o.json && !!s.isTTY;
+  }
+
+  step(r: StepRecord): void {
+    if (this.#o.metricsFile) appendFileSync(this.#o.metricsFile, JSON.stringify({ type: 'step', ...r }) + '\n');
+    if (this.#o.quiet) return;
+    const s = this.#o.stream ?? process.stderr;
+    if (this.#tty) {
+      const now = Date.now();
+      if (now - this.#lastDraw < 200 && r.step < r.totalSteps) return;
+      this.#lastDraw = now;
+      const width = 24;
+      const filled = Math.round((width * r.step) / r.totalSteps);
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+      s.write(
+        `\r${bar} ${r.step}/${r.totalSteps} ep ${r.epoch} loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} ` +
+          `${r.samplesPerSec.toFixed(1)} samples/s ETA ${fmtTime(r.etaSec)}  `,
+      );
+      if (r.step >= r.totalSteps) s.write('\n');
+    } else if (r.step % (this.#o.everySteps ?? 10) === 0 || r.step === r.totalSteps) {
+      s.write(JSON.stringify({ type: 'step', ...r }) + '\n');
+    }
+  }
+
+  event(type: string, data: Record<string, unknown>): void {
+    if (this.#o.metricsFile) appendFileSync(this.#o.metricsFile, JSON.stringify({ type, ...data }) + '\n');
+    if (this.#o.quiet) return;
+    const s = this.#o.stream ?? process.stderr;
+    if (this.#tty) s.write(`\n${type}: ${JSON.stringify(data)}\n`);
+    else s.write(JSON.stringify({ type, ...data }) + '\n');
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The stage-1 training loop (also used for retrieval fine-tuning with the retrieval presets):
+ * BERT-style Adam with the reference's parameter groups and warmup schedule, gradient
+ * accumulation, global gradient clipping, the logit-scale clamp, data-parallel gradient
+ * averaging across processes (the contrastive loss sees the global batch through the
+ * all-gather), atomic checkpoints with everything needed to resume exactly, progress output and
+ * a metrics file. Only rank 0 writes checkpoints and logs.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  batchToTensors,
+  collate,
+  DataLoader,
+  modelItemLoader,
+  type ClipTokenizer,
+  type ModelItem,
+  type Sample,
+  type SkipReport,
+  type VideoReader,
+} from '../data/index.js';
+import type { T2VLP } from '../model/index.js';
+import { clipGradNorm, dist, noGrad, scope } from '../torch/index.js';
+import { BertAdam, makeSchedule } from '../torch/optim/index.js';
+import { hasCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainState } from './checkpoint.js';
+import { TrainingError } from './errors.js';
+import { parameterGroups } from './param-groups.js';
+import type { TrainSettings } from './presets.js';
+import { Progress } from './progress.js';
+
+export interface TrainRunOptions {
+  model: T2VLP;
+  samples: readonly Sample[];
+  tokenizer: ClipTokenizer;
+  videos: VideoReader;
+  settings: TrainSettings;
+  /** Checkpoints and metrics go here (rank 0). */
+  outDir: string;
+  /** Also checkpoint every this many optimizer steps (0: only at epoch ends). */
+  checkpointEvery?: number;
+  /** Continue from outDir's last checkpoint when there is one. */
+  resume?: boolean;
+  /** Stop after this many optimizer steps in total (for tests and time-boxed runs). */
+  maxSteps?: number;
+  progress?: Progress;
+  /** Called on every rank after each epoch. */
+  onEpochEnd?: (epoch: number) => Promise<void> | void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  steps: number;
+  totalSteps: number;
+  /** Mean loss of each optimizer step run by this call. */
+  losses: number[];
+  skipped: SkipReport;
+  seconds: number;
+}
+
+const LOGIT_SCALE_MAX = Math.log(100);
+
+export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
+  const s = o.settings;
+  const { model } = o;
+  const rank = dist.getRank();
+  const world = dist.getWorldSize();
+  const perStep = s.batchSize / world;
+  const perMicro = perStep / s.gradAccum;
+  if (!Number.isInteger(perMicro) || perMicro < 1)
+    throw new TrainingError('BAD_OPTION', `train: batch size ${s.batchSize} must divide into ${world} processes × ${s.gradAccum} accumulation steps`);
+  if (o.samples.length < s.batchSize)
+    throw new TrainingError('NO_DATA', `train: ${o.samples.length} training samples is fewer than one batch of ${s.batchSize}`);
+
+  const loader = new DataLoader<Sample, ModelItem>(
+    o.samples,
+    modelItemLoader({ tokenizer: o.tokenizer, videos: o.videos, maxWords: s.maxWords }),
+    { batchSize: perMicro, shuffle: true, seed: s.seed, rank, worldSize: world, dropLast: true, concurrency: 2, prefetchBatches: 2 },
+  );
+  const stepsPerEpoch = Math.floor(loader.batchesPerEpoch / s.gradAccum);
+  const totalSteps = stepsPerEpoch * s.epochs;
+  const named = model.namedParameters();
+  const optimizer = new BertAdam(
+    parameterGroups(named, { lr: s.lr, coefLr: s.coefLr, newModuleLr: s.newModuleLr, weightDecay: s.weightDecay, freezeLayerNum: s.freezeLayerNum }),
+    { betas: [0.9, 0.98], eps: 1e-6, maxGradNorm: 1.0 },
+  );
+  const schedule = makeSchedule(s.schedule, totalSteps, s.warmup);
+  const params = optimizer.parameters();
+  const settingsHash = createHash('sha256').update(JSON.stringify({ s, n: o.samples.length, world })).digest('hex').slice(0, 16);
+  const progress = o.progress ?? new Progress({ quiet: rank !== 0 });
+  if (rank === 0) mkdirSync(o.outDir, { recursive: true });
+
+  let step = 0;
+  if (o.resume && hasCheckpoint(o.outDir)) {
+    const st = await loadTrainingCheckpoint(o.outDir, model, optimizer, settingsHash);
+    step = st.step;
+    loader.restore(st.position);
+    progress.event('resume', { step, position: st.position });
+  } else {
+    dist.broadcastParameters(params);
+  }
+
+  const save = async (position: TrainState['position']) => {
+    if (rank === 0) await saveTrainingCheckpoint(o.outDir, model, optimizer, { step, position, settingsHash });
+  };
+
+  model.train();
+  const started = Date.now();
+  const losses: number[] = [];
+  let samplesSeen = 0;
+  let micro = 0;
+  let acc = { loss: 0, contrastive: 0, align: 0 };
+  const stepLimit = Math.min(totalSteps, o.maxSteps ?? Infinity);
+  try {
+    while (loader.position.epoch < s.epochs && step < stepLimit) {
+      const epoch = loader.position.epoch;
+      for await (const batch of loader.epoch({ signal: o.signal })) {
+        const parts = scope(() => {
+          const t = batchToTensors(collate(batch.items));
+          const out = model.stage1Loss({ video: t.video, videoMask: t.videoMask, inputIds: t.inputIds, attentionMask: t.attentionMask });
+          out.loss.div(s.gradAccum).backward();
+          return { loss: out.loss.item(), contrastive: out.contrastive.item(), align: out.align.item() };
+        });
+        if (!Number.isFinite(parts.loss))
+          throw new TrainingError(
+            'NAN_LOSS',
+            `train: the loss is ${parts.loss} at step ${step + 1} (epoch ${epoch}, samples ${batch.sampleIndices.join(',')}); ` +
+              `lower the learning rate or check these inputs. The last checkpoint in ${o.outDir} is intact.`,
+          );
+        acc = { loss: acc.loss + parts.loss, contrastive: acc.contrastive + parts.contrastive, align: acc.align + parts.align };
+        samplesSeen += batch.items.length * world;
+        if (++micro % s.gradAccum !== 0) continue;
+        dist.averageGradients(params);
+        clipGradNorm(params, s.maxGradNorm);
+        const lrScale = schedule(step);
+        optimizer.step(lrScale);
+        noGrad(() => model.clip.logit_scale.clamp_(null, LOGIT_SCALE_MAX));
+        optimizer.zeroGrad();
+        step++;
+        const k = s.gradAccum;
+        losses.push(acc.loss / k);
+        const secs = (Date.now() - started) / 1000;
+        progress.step({
+          step,
+          totalSteps,
+          epoch,
+          loss: acc.loss / k,
+          contrastive: acc.contrastive / k,
+          align: acc.align / k,
+          lr: s.lr * lrScale,
+          samplesPerSec: samplesSeen / Math.max(secs, 1e-9),
+          etaSec: (secs / losses.length) * (stepLimit - step),
+        });
+        acc = { loss: 0, contrastive: 0, align: 0 };
+        if (o.checkpointEvery && step % o.checkpointEvery === 0) await save(batch.position);
+        if (step >= stepLimit) {
+          await save(batch.position);
+          break;
+        }
+      }
+      if (step >= stepLimit && loader.position.epoch === epoch) break;
+      await save(loader.position);
+      await o.onEpochEnd?.(epoch);
+    }
+  } finally {
+    model.eval();
+    optimizer.disposeState();
+  }
+  const skipped = loader.report();
+  if (skipped.skipped > 0) progress.event('skipped', { ...skipped });
+  return { steps: step, totalSteps, losses, skipped, seconds: (Date.now() - started) / 1000 };
+}
