@@ -3,6 +3,8 @@
 // lib/ folders), then Debian's libtorch-dev (/usr/include/torch, /usr/lib/<triplet>). Python is
 // only asked where its torch package lives; no Python code of the project runs.
 //
+// T2VLP_LIBTORCH_SOURCE=python|system restricts the search to one of the last two.
+//
 // Usage from binding.gyp: `node native/find-libtorch.mjs include|libdir|libs|cxxstd|version|info`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -93,7 +95,9 @@ export function findLibtorch() {
     if (!found) throw new Error(`LIBTORCH=${env} is not a libtorch folder (expected include/torch/... and lib/libtorch_cpu.so).\n${HOW_TO_GET}`);
     return found;
   }
-  const found = fromPython() ?? fromSystem();
+  // T2VLP_LIBTORCH_SOURCE=python|system picks one source when both are installed.
+  const only = process.env.T2VLP_LIBTORCH_SOURCE;
+  const found = only === 'system' ? fromSystem() : only === 'python' ? fromPython() : (fromPython() ?? fromSystem());
   if (!found) throw new Error(HOW_TO_GET);
   const libs = readdirSync(found.libDir);
   found.libs = ['torch', 'torch_cpu', 'c10'].filter((l) => libs.includes(`lib${l}.so`));

@@ -2,9 +2,9 @@
 // grad mode behind noGrad(), global gradient-norm clipping, and GradScale (identity forward,
 // gradient times a factor backward) which the cross-process all-gather uses so that every rank's
 // gradient equals the single-process one.
-#include <torch/nn/utils/clip_grad.h>
-
 #include "common.h"
+
+#include <torch/nn/utils/clip_grad.h>
 
 namespace t2 {
 

@@ -1,7 +1,8 @@
 /**
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean `--flag` /
  * `--no-flag`, and positionals. Every option is declared with its type and help text, so an
- * unknown option or a bad value is one clear error line, and `--help` is generated.
+ * unknown option or a bad value is one clear error line, and `--help` is generated. Messages
+ * leave out the command name: the dispatcher (main.ts) prints `t2vlp <command>: ` before them.
  */
 export type OptionType = 'string' | 'number' | 'int' | 'boolean' | 'list';
 
@@ -51,32 +52,32 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
       out[camel(name.slice(3))] = false;
       continue;
     }
-    if (!o) throw new UsageError(`${spec.name}: unknown option --${name} (see 't2vlp ${spec.name} --help')`);
+    if (!o) throw new UsageError(`unknown option --${name} (see 't2vlp ${spec.name} --help')`);
     if (o.type === 'boolean') {
       out[camel(name)] = value === undefined ? true : !['false', '0', 'no'].includes(value);
       continue;
     }
     if (value === undefined) {
       value = argv[++i];
-      if (value === undefined) throw new UsageError(`${spec.name}: --${name} needs a value`);
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
     }
-    out[camel(name)] = convert(spec.name, name, o, value);
+    out[camel(name)] = convert(name, o, value);
   }
   return out;
 }
 
-function convert(cmd: string, name: string, o: OptionSpec, v: string): unknown {
+function convert(name: string, o: OptionSpec, v: string): unknown {
   if (o.choices && !o.choices.includes(v))
-    throw new UsageError(`${cmd}: --${name} must be one of ${o.choices.join(', ')}; got '${v}'`);
+    throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}; got '${v}'`);
   switch (o.type) {
     case 'number': {
       const n = Number(v);
-      if (!Number.isFinite(n)) throw new UsageError(`${cmd}: --${name} expects a number, got '${v}'`);
+      if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${v}'`);
       return n;
     }
     case 'int': {
       const n = Number(v);
-      if (!Number.isInteger(n)) throw new UsageError(`${cmd}: --${name} expects an integer, got '${v}'`);
+      if (!Number.isInteger(n)) throw new UsageError(`--${name} expects an integer, got '${v}'`);
       return n;
     }
     case 'list':

@@ -458,6 +458,22 @@ describe('bad input: one line, non-zero exit', () => {
       /^t2vlp encode: video folder or list '.*nowhere' does not exist$/,
     ],
     [
+      'more frames than the model takes',
+      () => [
+        'encode',
+        '--checkpoint',
+        ckpt,
+        '--videos',
+        join(data, 'videos'),
+        '--out',
+        join(dir, 'x.safetensors'),
+        '--frames',
+        '9',
+      ],
+      2,
+      /^t2vlp encode: --frames 9 exceeds the model's 4 frames per video$/,
+    ],
+    [
       'no input to encode',
       () => ['encode', '--checkpoint', ckpt, '--out', join(dir, 'x.safetensors')],
       2,

@@ -56,11 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(args);
   } catch (e) {
     const err = e as Error;
-    // parseArgs' messages already start with the command name; print it once.
-    const message = err.message.startsWith(`${name}: `)
-      ? err.message.slice(name.length + 2)
-      : err.message;
-    console.error(`t2vlp ${name}: ${message.split('\n').join('\n  ')}`);
+    console.error(`t2vlp ${name}: ${err.message.split('\n').join('\n  ')}`);
     if (process.env.T2VLP_DEBUG) console.error(err.stack);
     return e instanceof UsageError ? 2 : 1;
   }

@@ -36,7 +36,7 @@ describe('t2vlp train / demo arguments', () => {
   test('missing and bad options are one line with exit code 2', async () => {
     let r = await capture(['train', '--out', '/tmp/x']);
     assert.equal(r.code, 2);
-    assert.equal(r.err, 't2vlp train: train: --data is required');
+    assert.equal(r.err, 't2vlp train: --data is required');
     r = await capture(['train', '--data', '/tmp', '--out', '/tmp/x', '--preset', 'nope']);
     assert.equal(r.code, 2);
     assert.match(r.err, /--preset must be one of stage1, msrvtt, lsmdc, didemo, demo; got 'nope'/);
@@ -51,13 +51,13 @@ describe('t2vlp train / demo arguments', () => {
   });
 
   test('a data folder that does not exist and a missing checkpoint are named', async () => {
-    let r = await capture(['train', '--data', '/nonexistent/data', '--out', '/tmp/t2vlp-x']);
+    let r = await capture(['train', '--data', '/nonexistent/data', '--out', '/tmp/t2vlp-x', '--preset', 'demo']);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /data folder '\/nonexistent\/data' does not exist/);
     r = await capture(['train', '--data', '/tmp', '--out', '/tmp/t2vlp-x', '--init', '/nonexistent/model.pt']);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /checkpoint '\/nonexistent\/model.pt' does not exist/);
     r = await capture(['train', '--data', '/tmp', '--out', '/tmp/t2vlp-x', '--preset', 'msrvtt']);
-    assert.match(r.err, /this preset starts from a checkpoint: pass --init/);
+    assert.match(r.err, /preset 'msrvtt' starts from a checkpoint: pass --init/);
   });
 });

@@ -35,10 +35,18 @@ export interface ShapedArray {
 }
 
 /** A 2-D similarity: rows are queries, columns candidates. */
-export type SimilarityMatrixInput = ReadonlyArray<ArrayLike<number>> | ShapedArray;
+/** Anything with the Tensor interface used here (kept structural so this file loads no native code). */
+export interface TensorLike {
+  readonly shape: number[];
+  toArray(): ArrayLike<number | bigint>;
+  to(dtype: 'float64'): TensorLike;
+  dispose(): void;
+}
+
+export type SimilarityMatrixInput = ReadonlyArray<ArrayLike<number>> | ShapedArray | TensorLike;
 
 /** A 3-D similarity [videos, captions per video, videos], missing captions filled with -inf. */
-export type SentenceTensorInput = ReadonlyArray<ReadonlyArray<ArrayLike<number>>> | ShapedArray;
+export type SentenceTensorInput = ReadonlyArray<ReadonlyArray<ArrayLike<number>>> | ShapedArray | TensorLike;
 
 /** A normalised 2-D similarity. */
 export interface Matrix {
@@ -52,6 +60,20 @@ export interface SentenceTensor {
   data: ArrayLike<number>;
   numVideos: number;
   maxCaptionsPerVideo: number;
+}
+
+function isTensorLike(x: unknown): x is TensorLike {
+  return typeof x === 'object' && x !== null && typeof (x as TensorLike).toArray === 'function' && typeof (x as TensorLike).to === 'function';
+}
+
+/** A Tensor's values as a float64 row-major array with its shape (the caller keeps the tensor). */
+function fromTensor(t: TensorLike): ShapedArray {
+  const d = t.to('float64');
+  try {
+    return { data: d.toArray() as Float64Array, shape: t.shape };
+  } finally {
+    d.dispose();
+  }
 }
 
 function isShaped(x: unknown): x is ShapedArray {
@@ -125,6 +147,7 @@ function flattenRows(
 
 /** Validates and normalises a 2-D similarity; `where` names the calling function. */
 export function toMatrix(where: string, sim: SimilarityMatrixInput): Matrix {
+  if (isTensorLike(sim)) sim = fromTensor(sim);
   if (isShaped(sim)) {
     checkShape(where, sim.shape, 2, sim.data.length);
     return { data: sim.data, rows: sim.shape[0]!, cols: sim.shape[1]! };
@@ -158,6 +181,7 @@ export function toMatrix(where: string, sim: SimilarityMatrixInput): Matrix {
 
 /** Validates and normalises a [videos, captions per video, videos] similarity. */
 export function toSentenceTensor(where: string, sim: SentenceTensorInput): SentenceTensor {
+  if (isTensorLike(sim)) sim = fromTensor(sim);
   let data: ArrayLike<number>;
   let shape: number[];
   if (isShaped(sim)) {

@@ -290,3 +290,18 @@ test('chance level', () => {
   assert.equal(chanceRetrievalMetrics(4).R5, 100);
   rejects(() => chanceRetrievalMetrics(0), 'BAD_OPTION', /positive integer; got 0/);
 });
+
+test('a Tensor is accepted and gives the same metrics as its nested-array form', async () => {
+  const { tensor } = await import('../torch/index.js');
+  const rows = [
+    [0.9, 0.1, 0.3],
+    [0.2, 0.1, 0.8],
+    [0.4, 0.5, 0.7],
+  ];
+  const t = tensor(rows);
+  try {
+    assert.deepEqual(retrievalMetrics(t), retrievalMetrics(rows));
+  } finally {
+    t.dispose();
+  }
+});

@@ -27,7 +27,7 @@ describe('requiresGrad and backward', () => {
       assert.equal(c.requiresGrad, true);
       assert.equal(c.isLeaf, false);
       assert.equal(b.grad, null);
-      assert.throws(() => tensor([1, 2], undefined, 'int64').requiresGrad_(true), /setRequiresGrad: Only Tensors of floating point and complex dtype can require gradients/);
+      assert.throws(() => tensor([1, 2], undefined, 'int64').requiresGrad_(true), /requiresGrad_: Only Tensors of floating point and complex dtype can require gradients/);
     }));
 
   it('backward of a scalar: d/dx Σ x² = 2x; d/dx of a product rule', () =>
@@ -134,7 +134,7 @@ describe('grad mode', () => {
       const p = leaf([1, 2]);
       noGrad(() => p.sub_(tensor([1, 1])));
       assert.deepEqual(values(p), [0, 1]);
-      assert.throws(() => p.add_(1), /addScalar_: a leaf Variable that requires grad is being used in an in-place operation/);
+      assert.throws(() => p.add_(1), /add_: a leaf Variable that requires grad is being used in an in-place operation/);
     }));
 
   it('noGrad refuses an async function', () => {

@@ -46,8 +46,8 @@ describe('multi-process training', { skip: !dist.distributedAvailable() && 'addo
     disposeAll(a);
     disposeAll(b);
     disposeAll(i0);
-    assert.ok(moved > 1e-3, `training changed the parameters (max change ${moved})`);
-    assert.ok(worst < 2e-5, `max parameter difference 1 vs 2 processes: ${worst}`);
+    assert.ok(moved > 1e-4, `training changed the parameters (max change ${moved})`);
+    assert.ok(worst < 2e-5 && worst < moved / 20, `max parameter difference 1 vs 2 processes: ${worst} (max change ${moved})`);
   });
 
   test('a worker that dies stops the run with an error naming it', () => {

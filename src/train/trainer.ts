@@ -68,9 +68,9 @@ export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
   const perStep = s.batchSize / world;
   const perMicro = perStep / s.gradAccum;
   if (!Number.isInteger(perMicro) || perMicro < 1)
-    throw new TrainingError('BAD_OPTION', `train: batch size ${s.batchSize} must divide into ${world} processes × ${s.gradAccum} accumulation steps`);
+    throw new TrainingError('BAD_OPTION', `trainStage1: batch size ${s.batchSize} must divide into ${world} processes × ${s.gradAccum} accumulation steps`);
   if (o.samples.length < s.batchSize)
-    throw new TrainingError('NO_DATA', `train: ${o.samples.length} training samples is fewer than one batch of ${s.batchSize}`);
+    throw new TrainingError('NO_DATA', `trainStage1: ${o.samples.length} training samples is fewer than one batch of ${s.batchSize}`);
 
   const loader = new DataLoader<Sample, ModelItem>(
     o.samples,
@@ -124,7 +124,7 @@ export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
         if (!Number.isFinite(parts.loss))
           throw new TrainingError(
             'NAN_LOSS',
-            `train: the loss is ${parts.loss} at step ${step + 1} (epoch ${epoch}, samples ${batch.sampleIndices.join(',')}); ` +
+            `trainStage1: the loss is ${parts.loss} at step ${step + 1} (epoch ${epoch}, samples ${batch.sampleIndices.join(',')}); ` +
               `lower the learning rate or check these inputs. The last checkpoint in ${o.outDir} is intact.`,
           );
         acc = { loss: acc.loss + parts.loss, contrastive: acc.contrastive + parts.contrastive, align: acc.align + parts.align };

@@ -40,7 +40,7 @@ const spec: CommandSpec = {
     batch: { type: 'int', help: 'videos or texts per forward pass', default: 16 },
     dtype: {
       type: 'string',
-      help: 'weights dtype',
+      help: 'weights dtype: float32 or bfloat16',
       default: 'float32',
       choices: ['float32', 'bfloat16'],
     },
@@ -95,6 +95,10 @@ async function run(args: ParsedArgs): Promise<number> {
       throw new UsageError(
         `--max-words ${maxWords} exceeds the model's context length ${model.config.contextLength}`,
       );
+    if (frames !== undefined && frames > model.config.numFrames)
+      throw new UsageError(
+        `--frames ${frames} exceeds the model's ${model.config.numFrames} frames per video`,
+      );
     const common = { checkpoint: resolve(checkpoint), modelConfig: model.config };
     let data: EmbeddingsData;
     if (videoFiles) {
@@ -145,7 +149,7 @@ async function run(args: ParsedArgs): Promise<number> {
       ? `; ${data.skipped.length} skipped (see the messages above)`
       : '';
     console.log(
-      `wrote ${n} ${data.kind} embeddings ${shape} to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s${skipped}`,
+      `wrote ${n} ${data.kind} embedding${n === 1 ? '' : 's'} ${shape} to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s${skipped}`,
     );
     return 0;
   } finally {

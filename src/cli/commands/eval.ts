@@ -1,12 +1,13 @@
 /**
- * `t2vlp eval`: text-video retrieval evaluation of a checkpoint on a dataset split in MSR-VTT
- * format (the synthetic dataset included): encode every caption and video of the split, score
+ * `t2vlp eval`: text-video retrieval evaluation of a checkpoint on a dataset split (MSR-VTT
+ * format, which the synthetic dataset uses; LSMDC and DiDeMo through the same readers as
+ * `t2vlp train`): encode every caption and video of the split, score
  * all pairs with the loose meanP similarity, print R@1/5/10 and median/mean rank both ways (as a
  * table beside chance level, or as one JSON object).
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ClipTokenizer, loadMsrvtt } from '../../data/index.js';
+import { ClipTokenizer } from '../../data/index.js';
 import {
   chanceRetrievalMetrics,
   evaluateRetrieval,
@@ -21,12 +22,13 @@ import {
 } from '../../serve/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { DATASETS, readSplit, type DatasetName } from '../setup.js';
 
 const spec: CommandSpec = {
   name: 'eval',
   summary: 'text-video retrieval evaluation of a checkpoint on a dataset split',
   usage:
-    't2vlp eval --checkpoint CKPT --data DIR [--split test|val] [--dataset msrvtt] [--batch N] [--json]',
+    't2vlp eval --checkpoint CKPT --data DIR [--split test|val] [--dataset msrvtt|lsmdc|didemo] [--batch N] [--json]',
   options: {
     checkpoint: { type: 'string', help: 'model checkpoint to evaluate' },
     data: {
@@ -35,16 +37,21 @@ const spec: CommandSpec = {
     },
     split: {
       type: 'string',
-      help: 'which pairs to rank',
+      help: 'which pairs to rank: test or val',
       default: 'test',
       choices: ['test', 'val'],
     },
-    dataset: { type: 'string', help: 'annotation format', default: 'msrvtt', choices: ['msrvtt'] },
+    dataset: {
+      type: 'string',
+      help: 'annotation format: msrvtt, lsmdc or didemo (the synthetic dataset is msrvtt)',
+      default: 'msrvtt',
+      choices: [...DATASETS],
+    },
     'video-dir': { type: 'string', help: 'folder with <video_id>.mp4 (default: DIR/videos)' },
     batch: { type: 'int', help: 'videos or captions per forward pass', default: 32 },
     dtype: {
       type: 'string',
-      help: 'weights dtype',
+      help: 'weights dtype: float32 or bfloat16',
       default: 'float32',
       choices: ['float32', 'bfloat16'],
     },
@@ -97,7 +104,7 @@ async function run(args: ParsedArgs): Promise<number> {
       `video folder '${videoDir}' does not exist (set it with --video-dir)`,
     );
   const split = args.split as 'test' | 'val';
-  const dataset = await loadMsrvtt({ dataDir: data, videoDir, split });
+  const dataset = await readSplit(args.dataset as DatasetName, data, split, videoDir);
   if (!dataset.samples.length)
     throw new ServeError('NO_VIDEOS', `${dataset.name} ${split} in '${data}' has no samples`);
 
@@ -105,9 +112,14 @@ async function run(args: ParsedArgs): Promise<number> {
     dtype: args.dtype as 'float32' | 'bfloat16',
   });
   try {
+    const frames = args.frames as number | undefined;
+    if (frames !== undefined && frames > model.config.numFrames)
+      throw new UsageError(
+        `--frames ${frames} exceeds the model's ${model.config.numFrames} frames per video`,
+      );
     const tokenizer = await ClipTokenizer.load();
     const videoReader = videoReaderFor(model, {
-      frames: args.frames as number | undefined,
+      frames,
       fps: args.fps as number,
       concurrency: args.concurrency as number,
     });

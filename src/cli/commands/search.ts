@@ -27,7 +27,7 @@ const spec: CommandSpec = {
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
     dtype: {
       type: 'string',
-      help: 'weights dtype',
+      help: 'weights dtype: float32 or bfloat16',
       default: 'float32',
       choices: ['float32', 'bfloat16'],
     },

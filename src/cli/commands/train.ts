@@ -3,6 +3,7 @@
  * folder, with the reference hyper-parameters as preset defaults (every one overridable),
  * `--nproc N` data-parallel processes, checkpoints every N steps, and `--resume`.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClipTokenizer } from '../../data/index.js';
 import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
@@ -69,10 +70,10 @@ export function settingsFrom(a: ParsedArgs): TrainSettings {
 }
 
 async function run(a: ParsedArgs): Promise<number> {
-  if (!a.data) throw new UsageError('train: --data is required');
-  if (!a.out) throw new UsageError('train: --out is required');
+  if (!a.data) throw new UsageError('--data is required');
+  if (!a.out) throw new UsageError('--out is required');
   const nproc = a.nproc as number;
-  if (nproc < 1) throw new UsageError(`train: --nproc must be at least 1, got ${nproc}`);
+  if (nproc < 1) throw new UsageError(`--nproc must be at least 1, got ${nproc}`);
   const env = workerEnv();
   if (nproc > 1 && !env) {
     const argv = process.argv.slice(2).filter((x, i, all) => x !== '--nproc' && all[i - 1] !== '--nproc' && !x.startsWith('--nproc='));
@@ -93,10 +94,13 @@ async function run(a: ParsedArgs): Promise<number> {
   if (a.threads) setNumThreads(a.threads as number);
   const s = settingsFrom(a);
   manualSeed(s.seed);
+  if (a.init && !existsSync(a.init as string)) throw new UsageError(`checkpoint '${a.init as string}' does not exist`);
+  if (!a.init && !s.model)
+    throw new UsageError(`preset '${a.preset as string}' starts from a checkpoint: pass --init (a t2vlp checkpoint or OpenAI CLIP ViT-B-16.pt)`);
+  const data = await readSplit(a.dataset as DatasetName, a.data as string, 'train', a.videoDir as string | undefined);
   const model = await startingModel(a.init as string | undefined, s.model);
   try {
     if (a.init && a.maxFrames === undefined) s.maxFrames = model.config.numFrames;
-    const data = await readSplit(a.dataset as DatasetName, a.data as string, 'train', a.videoDir as string | undefined);
     const tokenizer = await ClipTokenizer.load();
     const videos = videoReaderFor(model.config, { ...s, cache: !!a.cacheVideos });
     const out = a.out as string;

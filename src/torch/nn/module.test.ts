@@ -32,8 +32,9 @@ class Net extends Module {
   head: Linear;
   constructor() {
     super();
-    this.scale = new Parameter(full([], 2));
-    this.positions = new Buffer(arange(3));
+    // Parameter and Buffer copy their data's handle; the scope frees the temporaries.
+    this.scale = scope(() => new Parameter(full([], 2)));
+    this.positions = scope(() => new Buffer(arange(3)));
     this.head = new Linear(4, 2, false);
   }
   forward(ids: Tensor): Tensor {

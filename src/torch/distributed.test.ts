@@ -1,0 +1,137 @@
+/**
+ * Collectives across real processes: two ranks (testing/dist-worker.ts, spawned with
+ * `node --import tsx`) rendezvous on 127.0.0.1 at a free port and run allReduce, broadcast,
+ * allGather, allGatherWithGrad (the local slice's gradient is its share of the loss gradient
+ * times the world size) and averageGradients; a peer that exits before a collective makes rank 0
+ * fail with an error within the 5 s time-out instead of hanging; a missing peer makes
+ * initialisation time out. Every spawn is killed after 30 s.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { distributedAvailable, initProcessGroup, allReduce, DistributedError } from './distributed.js';
+import { tensor } from './creation.js';
+
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'dist-worker.ts');
+const KILL_AFTER_MS = 30_000;
+const skip = distributedAvailable() ? false : 'the addon was built without Gloo';
+
+interface RankResult {
+  rank: number;
+  ok: boolean;
+  error?: string;
+  code?: string;
+  elapsedMs?: number;
+  [k: string]: unknown;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs one rank; resolves with its JSON result line, the exit code and the wall time. */
+function runRank(
+  scenario: string,
+  rank: number,
+  world: number,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<{ result: RankResult | null; code: number | null; ms: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, scenario, String(rank), String(world), String(port)], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').filter(Boolean).pop();
+      let result: RankResult | null = null;
+      try {
+        result = line ? (JSON.parse(line) as RankResult) : null;
+      } catch {
+        result = null;
+      }
+      resolve({ result, code, ms: Date.now() - t0, stderr: err });
+    });
+  });
+}
+
+describe('collectives across two processes', { skip }, () => {
+  it('allReduce, broadcast, allGather, allGatherWithGrad and averageGradients give the expected values', async () => {
+    const port = await freePort();
+    const runs = await Promise.all([0, 1].map((r) => runRank('collectives', r, 2, port)));
+    for (const [r, run] of runs.entries()) {
+      assert.ok(run.result, `rank ${r} printed a result (exit ${run.code}): ${run.stderr.slice(-2000)}`);
+      assert.equal(run.result.ok, true, `rank ${r}: ${run.result.error}`);
+      const res = run.result;
+      assert.equal(res.world, 2);
+      assert.deepEqual(res.sum, [3, 30]);
+      assert.deepEqual(res.max, [1, 0]);
+      assert.deepEqual(res.broadcast, [1, 1, 1]);
+      assert.deepEqual(res.gatheredShape, [4, 2]);
+      assert.deepEqual(res.gathered, [0, 0, 0, 0, 1, 1, 1, 1]);
+      assert.deepEqual(res.gatheredWithGrad, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      // w = 1..12 as [4, 3]; rank r's slice is rows 2r, 2r+1; gradient = w slice × world size 2
+      const w = Array.from({ length: 6 }, (_, i) => 1 + 6 * r + i);
+      assert.deepEqual(res.localGrad, w.map((v) => 2 * v));
+      assert.deepEqual(res.averaged, [1.5, 3]);
+      assert.equal(run.code, 0);
+    }
+  });
+
+  it('a peer that exits before a collective makes rank 0 fail within the time-out, not hang', async () => {
+    const port = await freePort();
+    const [r0, r1] = await Promise.all([0, 1].map((r) => runRank('peer-dies', r, 2, port, { T2VLP_DIST_TIMEOUT_MS: '5000' })));
+    assert.equal(r1!.result?.exiting, true, r1!.stderr.slice(-2000));
+    const res = r0!.result;
+    assert.ok(res, `rank 0 printed a result (exit ${r0!.code}, ${r0!.ms} ms): ${r0!.stderr.slice(-2000)}`);
+    assert.equal(res.ok, false, 'the all-reduce must fail');
+    assert.equal(res.code, 'COLLECTIVE_FAILED');
+    assert.match(res.error!, /^allReduce failed on rank 0\/2: allReduce: /);
+    assert.ok(res.elapsedMs! < 6000, `failed after ${res.elapsedMs} ms`);
+    assert.equal(r0!.code, 0, 'the process exits normally after the error');
+  });
+
+  it('a peer that stays alive but never joins the collective makes rank 0 fail after the time-out', async () => {
+    const port = await freePort();
+    const [r0] = await Promise.all([0, 1].map((r) => runRank('peer-stalls', r, 2, port, { T2VLP_DIST_TIMEOUT_MS: '2000' })));
+    const res = r0!.result;
+    assert.ok(res, `rank 0 printed a result (exit ${r0!.code}): ${r0!.stderr.slice(-2000)}`);
+    assert.equal(res.ok, false);
+    assert.match(res.error!, /^allReduce failed on rank 0\/2: allReduce: .*[Tt]imed out/);
+    assert.ok(res.elapsedMs! >= 1500 && res.elapsedMs! < 8000, `failed after ${res.elapsedMs} ms`);
+  });
+
+  it('initialisation without the other rank times out with an error', async () => {
+    const port = await freePort();
+    const r0 = await runRank('no-peer', 0, 2, port, { T2VLP_DIST_TIMEOUT_MS: '2000' });
+    assert.ok(r0.result, `rank 0 printed a result: ${r0.stderr.slice(-2000)}`);
+    assert.equal(r0.result.ok, false);
+    assert.match(r0.result.error!, /^initProcessGroup: /);
+    assert.ok(r0.result.elapsedMs! < 10_000, `failed after ${r0.result.elapsedMs} ms`);
+  });
+});
+
+describe('collectives in this process without a group', () => {
+  it('calls before initProcessGroup and bad options are refused with a message', () => {
+    assert.throws(() => allReduce(tensor([1])), (e: Error) => e instanceof DistributedError && e.code === 'NOT_INITIALISED' && /allReduce: call initProcessGroup first/.test(e.message));
+    assert.throws(() => initProcessGroup({ rank: 2, worldSize: 2 }), /rank must be in \[0, 2\), got 2/);
+    assert.throws(() => initProcessGroup({ rank: 0, worldSize: 0 }), /worldSize must be a positive integer, got 0/);
+  });
+});
