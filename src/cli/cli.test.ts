@@ -19,29 +19,9 @@ import { readEmbeddings } from '../serve/embeddings.js';
 import { videoReaderFor } from '../serve/encode.js';
 import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 import { noGrad, scope, tensor } from '../torch/index.js';
-import { main } from './main.js';
+import { runCli, type CliRun as Run } from './testing/run-cli.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the CLI in-process, capturing console.log (stdout) and console.error (stderr). */
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void out.push(a.map(String).join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.map(String).join(' '));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const cli = (...argv: string[]): Promise<Run> => runCli(argv);
 
 let dir: string;
 let data: string;

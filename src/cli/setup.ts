@@ -33,7 +33,7 @@ export interface ReaderSettings {
   concurrency?: number;
 }
 
-export function videoReaderFor(cfg: T2VLPConfig, s: ReaderSettings): VideoReader {
+export function trainingVideoReader(cfg: T2VLPConfig, s: ReaderSettings): VideoReader {
   if (s.maxFrames !== cfg.numFrames)
     throw new UsageError(`--max-frames ${s.maxFrames} does not match the model's ${cfg.numFrames} frames per video`);
   const o = {

@@ -27,7 +27,10 @@ describe('requiresGrad and backward', () => {
       assert.equal(c.requiresGrad, true);
       assert.equal(c.isLeaf, false);
       assert.equal(b.grad, null);
-      assert.throws(() => tensor([1, 2], undefined, 'int64').requiresGrad_(true), /requiresGrad_: Only Tensors of floating point and complex dtype can require gradients/);
+      assert.throws(
+        () => tensor([1, 2], undefined, 'int64').requiresGrad_(true),
+        /requiresGrad_: Only Tensors of floating point and complex dtype can require gradients/,
+      );
     }));
 
   it('backward of a scalar: d/dx Σ x² = 2x; d/dx of a product rule', () =>
@@ -53,7 +56,10 @@ describe('requiresGrad and backward', () => {
   it('backward of a non-scalar without a gradient is refused with a clear message', () =>
     scope(() => {
       const y = leaf([1, 2]).mul(2);
-      assert.throws(() => y.backward(), /backward: a gradient argument is required for a tensor with 2 elements/);
+      assert.throws(
+        () => y.backward(),
+        /backward: a gradient argument is required for a tensor with 2 elements/,
+      );
     }));
 
   it('gradients accumulate across backward calls until cleared', () =>
@@ -134,7 +140,10 @@ describe('grad mode', () => {
       const p = leaf([1, 2]);
       noGrad(() => p.sub_(tensor([1, 1])));
       assert.deepEqual(values(p), [0, 1]);
-      assert.throws(() => p.add_(1), /add_: a leaf Variable that requires grad is being used in an in-place operation/);
+      assert.throws(
+        () => p.add_(1),
+        /add_: a leaf Variable that requires grad is being used in an in-place operation/,
+      );
     }));
 
   it('noGrad refuses an async function', () => {
@@ -179,7 +188,11 @@ describe('clipGradNorm and gradScale', () => {
   it('clips the gradients of a module’s parameters', () =>
     scope(() => {
       const lin = new Linear(3, 2);
-      lin.forward(ones([4, 3])).sum().mul(100).backward();
+      lin
+        .forward(ones([4, 3]))
+        .sum()
+        .mul(100)
+        .backward();
       const before = Math.hypot(...lin.parameters().flatMap((p) => values(p.grad!)));
       const total = clipGradNorm(lin.parameters(), 1);
       assertClose([total], [before], { rtol: 1e-5 });
@@ -193,7 +206,9 @@ describe('clipGradNorm and gradScale', () => {
       const x = leaf([1, 2, 3]);
       const y = gradScale(x, 4);
       assert.deepEqual(values(y), [1, 2, 3]);
-      y.mul(tensor([1, 10, 100])).sum().backward();
+      y.mul(tensor([1, 10, 100]))
+        .sum()
+        .backward();
       assert.deepEqual(values(x.grad!), [4, 40, 400]);
       // and it composes with other ops: d/dx (gradScale(x, 0.5))² = 0.5 · 2x
       const z = leaf([3]);

@@ -35,7 +35,16 @@ import { assertClose, values } from './testing/index.js';
 describe('tensor() from typed arrays and back', () => {
   it('float32 round trip keeps every bit and the shape', () =>
     scope(() => {
-      const src = Float32Array.from([1.5, -0, Infinity, -Infinity, NaN, 3.4028234663852886e38, 1e-45, 0.1]);
+      const src = Float32Array.from([
+        1.5,
+        -0,
+        Infinity,
+        -Infinity,
+        NaN,
+        3.4028234663852886e38,
+        1e-45,
+        0.1,
+      ]);
       const t = tensor(src, [2, 4]);
       assert.equal(t.dtype, 'float32');
       assert.deepEqual(t.shape, [2, 4]);
@@ -75,6 +84,10 @@ describe('tensor() from typed arrays and back', () => {
         [1, 1],
       ]);
       assert.equal(b.sum().item(), 3);
+      // bytes other than 0/1 are normalised (x != 0), as libtorch assumes 0/1 bool bytes
+      const loose = tensor(Uint8Array.from([2, 0, 255]), [3], 'bool');
+      assert.deepEqual(Array.from(loose.toArray<'bool'>()), [1, 0, 1]);
+      assert.deepEqual(values(loose.logicalNot()), [0, 1, 0]);
       // A subarray view (non-zero byteOffset) copies the viewed bytes only.
       const whole = Int32Array.from([9, 8, 7, 6]);
       assert.deepEqual(Array.from(tensor(whole.subarray(1, 3)).toArray<'int32'>()), [8, 7]);
@@ -102,7 +115,10 @@ describe('float16 and bfloat16', () => {
     scope(() => {
       const h = tensor(Float32Array.from([1, -2, 0.5, 65504, 1 / 3]), [5], 'float16');
       assert.equal(h.dtype, 'float16');
-      assert.deepEqual(Array.from(h.toArray<'float16'>()), [0x3c00, 0xc000, 0x3800, 0x7bff, 0x3555]);
+      assert.deepEqual(
+        Array.from(h.toArray<'float16'>()),
+        [0x3c00, 0xc000, 0x3800, 0x7bff, 0x3555],
+      );
       assert.deepEqual(values(h.to('float32')), [1, -2, 0.5, 65504, 0.333251953125]);
     }));
 
@@ -152,7 +168,10 @@ describe('nested arrays and factories', () => {
 
   it('ragged nested arrays and shape/length mismatches are refused', () => {
     assert.throws(() => tensor([[1, 2], [3]]), /ragged nested array/);
-    assert.throws(() => tensor(Float32Array.from([1, 2, 3]), [2, 2]), /shape \[2, 2\] has 4 elements; the array has 3/);
+    assert.throws(
+      () => tensor(Float32Array.from([1, 2, 3]), [2, 2]),
+      /shape \[2, 2\] has 4 elements; the array has 3/,
+    );
   });
 
   it('zeros, ones, full, empty, eye, linspace, scalarTensor', () =>
@@ -229,7 +248,10 @@ describe('seeded random draws', () => {
       assert.ok(values(u!).every((x) => x >= 0 && x < 1));
       assert.equal(randn([2]).dtype, 'float32');
       assert.ok(values(ri!).every((x) => Number.isInteger(x) && x >= -3 && x < 4));
-      assert.deepEqual(values(perm!).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+      assert.deepEqual(
+        values(perm!).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
       assert.ok(!rand([50]).equal(u!), 'the next draw differs');
     }));
 

@@ -64,7 +64,14 @@ export function tensor(
     const numel = s.reduce((a, b) => a * b, 1);
     if (numel !== arr.length)
       throw new RangeError(`tensor: shape [${s.join(', ')}] has ${numel} elements; the array has ${arr.length}`);
-    if (dtype === 'bool' && arr instanceof Uint8Array) return new Tensor(native.fromArray(arr, s, 'bool'));
+    if (dtype === 'bool' && arr instanceof Uint8Array) {
+      // libtorch assumes bool bytes are 0 or 1; other bytes go through uint8 → bool (x != 0).
+      if (arr.every((v) => v <= 1)) return new Tensor(native.fromArray(arr, s, 'bool'));
+      const u = new Tensor(native.fromArray(arr, s, 'uint8'));
+      const b = u.to('bool');
+      u.dispose();
+      return b;
+    }
     const t = new Tensor(native.fromArray(arr, s, own));
     if (dtype && dtype !== own) {
       const c = t.to(dtype);

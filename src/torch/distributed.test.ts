@@ -12,7 +12,12 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { distributedAvailable, initProcessGroup, allReduce, DistributedError } from './distributed.js';
+import {
+  distributedAvailable,
+  initProcessGroup,
+  allReduce,
+  DistributedError,
+} from './distributed.js';
 import { tensor } from './creation.js';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'dist-worker.ts');
@@ -49,10 +54,14 @@ function runRank(
 ): Promise<{ result: RankResult | null; code: number | null; ms: number; stderr: string }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, scenario, String(rank), String(world), String(port)], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', WORKER, scenario, String(rank), String(world), String(port)],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -77,7 +86,10 @@ describe('collectives across two processes', { skip }, () => {
     const port = await freePort();
     const runs = await Promise.all([0, 1].map((r) => runRank('collectives', r, 2, port)));
     for (const [r, run] of runs.entries()) {
-      assert.ok(run.result, `rank ${r} printed a result (exit ${run.code}): ${run.stderr.slice(-2000)}`);
+      assert.ok(
+        run.result,
+        `rank ${r} printed a result (exit ${run.code}): ${run.stderr.slice(-2000)}`,
+      );
       assert.equal(run.result.ok, true, `rank ${r}: ${run.result.error}`);
       const res = run.result;
       assert.equal(res.world, 2);
@@ -89,7 +101,10 @@ describe('collectives across two processes', { skip }, () => {
       assert.deepEqual(res.gatheredWithGrad, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
       // w = 1..12 as [4, 3]; rank r's slice is rows 2r, 2r+1; gradient = w slice × world size 2
       const w = Array.from({ length: 6 }, (_, i) => 1 + 6 * r + i);
-      assert.deepEqual(res.localGrad, w.map((v) => 2 * v));
+      assert.deepEqual(
+        res.localGrad,
+        w.map((v) => 2 * v),
+      );
       assert.deepEqual(res.averaged, [1.5, 3]);
       assert.equal(run.code, 0);
     }
@@ -97,10 +112,15 @@ describe('collectives across two processes', { skip }, () => {
 
   it('a peer that exits before a collective makes rank 0 fail within the time-out, not hang', async () => {
     const port = await freePort();
-    const [r0, r1] = await Promise.all([0, 1].map((r) => runRank('peer-dies', r, 2, port, { T2VLP_DIST_TIMEOUT_MS: '5000' })));
+    const [r0, r1] = await Promise.all(
+      [0, 1].map((r) => runRank('peer-dies', r, 2, port, { T2VLP_DIST_TIMEOUT_MS: '5000' })),
+    );
     assert.equal(r1!.result?.exiting, true, r1!.stderr.slice(-2000));
     const res = r0!.result;
-    assert.ok(res, `rank 0 printed a result (exit ${r0!.code}, ${r0!.ms} ms): ${r0!.stderr.slice(-2000)}`);
+    assert.ok(
+      res,
+      `rank 0 printed a result (exit ${r0!.code}, ${r0!.ms} ms): ${r0!.stderr.slice(-2000)}`,
+    );
     assert.equal(res.ok, false, 'the all-reduce must fail');
     assert.equal(res.code, 'COLLECTIVE_FAILED');
     assert.match(res.error!, /^allReduce failed on rank 0\/2: allReduce: /);
@@ -110,7 +130,9 @@ describe('collectives across two processes', { skip }, () => {
 
   it('a peer that stays alive but never joins the collective makes rank 0 fail after the time-out', async () => {
     const port = await freePort();
-    const [r0] = await Promise.all([0, 1].map((r) => runRank('peer-stalls', r, 2, port, { T2VLP_DIST_TIMEOUT_MS: '2000' })));
+    const [r0] = await Promise.all(
+      [0, 1].map((r) => runRank('peer-stalls', r, 2, port, { T2VLP_DIST_TIMEOUT_MS: '2000' })),
+    );
     const res = r0!.result;
     assert.ok(res, `rank 0 printed a result (exit ${r0!.code}): ${r0!.stderr.slice(-2000)}`);
     assert.equal(res.ok, false);
@@ -130,8 +152,20 @@ describe('collectives across two processes', { skip }, () => {
 
 describe('collectives in this process without a group', () => {
   it('calls before initProcessGroup and bad options are refused with a message', () => {
-    assert.throws(() => allReduce(tensor([1])), (e: Error) => e instanceof DistributedError && e.code === 'NOT_INITIALISED' && /allReduce: call initProcessGroup first/.test(e.message));
-    assert.throws(() => initProcessGroup({ rank: 2, worldSize: 2 }), /rank must be in \[0, 2\), got 2/);
-    assert.throws(() => initProcessGroup({ rank: 0, worldSize: 0 }), /worldSize must be a positive integer, got 0/);
+    assert.throws(
+      () => allReduce(tensor([1])),
+      (e: Error) =>
+        e instanceof DistributedError &&
+        e.code === 'NOT_INITIALISED' &&
+        /allReduce: call initProcessGroup first/.test(e.message),
+    );
+    assert.throws(
+      () => initProcessGroup({ rank: 2, worldSize: 2 }),
+      /rank must be in \[0, 2\), got 2/,
+    );
+    assert.throws(
+      () => initProcessGroup({ rank: 0, worldSize: 0 }),
+      /worldSize must be a positive integer, got 0/,
+    );
   });
 });

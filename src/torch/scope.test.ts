@@ -49,7 +49,10 @@ describe('dispose', () => {
       [() => t.backward(), 'Tensor.backward: tensor was already disposed'],
       [() => cat([u, t]), 'Tensor.cat: tensor was already disposed'],
       [() => F.linear(t, u), 'Tensor.linear: tensor was already disposed'],
-      [() => F.scaledDotProductAttention(u, t, u), 'Tensor.scaledDotProductAttention: tensor was already disposed'],
+      [
+        () => F.scaledDotProductAttention(u, t, u),
+        'Tensor.scaledDotProductAttention: tensor was already disposed',
+      ],
     ];
     for (const [f, msg] of cases) assert.throws(f, { message: msg });
     u.dispose();
@@ -60,8 +63,14 @@ describe('dispose', () => {
     const t = ones([2]);
     const h = t.handle;
     t.dispose();
-    assert.throws(() => native.neg(h), { name: 'TypeError', message: "neg: argument 'self': tensor was already disposed" });
-    assert.throws(() => native.cat([h], 0), /cat: argument 'tensors': a tensor in the list was already disposed/);
+    assert.throws(() => native.neg(h), {
+      name: 'TypeError',
+      message: "neg: argument 'self': tensor was already disposed",
+    });
+    assert.throws(
+      () => native.cat([h], 0),
+      /cat: argument 'tensors': a tensor in the list was already disposed/,
+    );
   });
 });
 

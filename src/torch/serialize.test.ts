@@ -75,7 +75,14 @@ describe('safetensors through save / loadSafetensors', () => {
     const path = join(dir, 'model.safetensors');
     await save(path, a.stateDict());
     const loaded = await load(path);
-    assert.deepEqual([...loaded.keys()].sort(), ['0.bias', '0.weight', '1.bias', '1.weight', '2.bias', '2.weight']);
+    assert.deepEqual([...loaded.keys()].sort(), [
+      '0.bias',
+      '0.weight',
+      '1.bias',
+      '1.weight',
+      '2.bias',
+      '2.weight',
+    ]);
     b.loadStateDict(loaded);
     disposeAll(loaded);
     scope(() => {
@@ -111,7 +118,10 @@ describe('PyTorch-written fixtures through load()', () => {
     assert.equal(report.unexpected.length, 17);
     assert.ok(m.fc.weight.equal(tensors.get('fc.weight')!));
     assert.ok(m.block.at(1).parameters()[1]!.equal(tensors.get('block.1.bias')!));
-    assert.throws(() => m.loadStateDict(tensors, { source: 'state_dict.pt' }), /unexpected in state_dict\.pt \(17\): f64, i64/);
+    assert.throws(
+      () => m.loadStateDict(tensors, { source: 'state_dict.pt' }),
+      /unexpected in state_dict\.pt \(17\): f64, i64/,
+    );
     disposeAll(tensors);
     m.dispose();
   });

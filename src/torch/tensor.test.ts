@@ -16,7 +16,9 @@ import { assertClose, uniformValues, values } from './testing/index.js';
 function nonContiguous(rows: number[][]): Tensor {
   const r = rows.length;
   const c = rows[0]!.length;
-  const t: number[][] = Array.from({ length: c }, (_, j) => Array.from({ length: r }, (_, i) => rows[i]![j]!));
+  const t: number[][] = Array.from({ length: c }, (_, j) =>
+    Array.from({ length: r }, (_, i) => rows[i]![j]!),
+  );
   const x = tensor(t).t();
   assert.equal(x.isContiguous, false);
   return x;
@@ -80,7 +82,10 @@ describe('elementwise binary ops with broadcasting', () => {
         [0, 1, 1],
         [0, 1.5, 2],
       ]);
-      assert.throws(() => tensor([1, 2]).add(tensor([1, 2, 3])), /add: .*size of tensor a \(2\) must match the size of tensor b \(3\)/);
+      assert.throws(
+        () => tensor([1, 2]).add(tensor([1, 2, 3])),
+        /add: .*size of tensor a \(2\) must match the size of tensor b \(3\)/,
+      );
     }));
 
   it('scalar forms: add/sub with alpha, rsub, mul, div, pow, remainder', () =>
@@ -201,7 +206,10 @@ describe('elementwise unary ops', () => {
       assertClose(f(nc), input.map(js), { rtol: 1e-5, atol: 1e-6 });
     });
   it('neg, abs, exp, sin, cos, tanh, sign, floor, ceil, square', () => {
-    check((t) => t.neg(), (x) => -x);
+    check(
+      (t) => t.neg(),
+      (x) => -x,
+    );
     check((t) => t.abs(), Math.abs);
     check((t) => t.exp(), Math.exp);
     check((t) => t.sin(), Math.sin);
@@ -210,29 +218,62 @@ describe('elementwise unary ops', () => {
     check((t) => t.sign(), Math.sign);
     check((t) => t.floor(), Math.floor);
     check((t) => t.ceil(), Math.ceil);
-    check((t) => t.square(), (x) => x * x);
+    check(
+      (t) => t.square(),
+      (x) => x * x,
+    );
   });
   it('log, log1p, sqrt, rsqrt, reciprocal on positive inputs', () => {
     check((t) => t.log(), Math.log, pos);
     check((t) => t.log1p(), Math.log1p, pos);
     check((t) => t.sqrt(), Math.sqrt, pos);
-    check((t) => t.rsqrt(), (x) => 1 / Math.sqrt(x), pos);
-    check((t) => t.reciprocal(), (x) => 1 / x, pos);
+    check(
+      (t) => t.rsqrt(),
+      (x) => 1 / Math.sqrt(x),
+      pos,
+    );
+    check(
+      (t) => t.reciprocal(),
+      (x) => 1 / x,
+      pos,
+    );
   });
   it('sigmoid, relu, gelu (exact and tanh), erf', () => {
-    check((t) => t.sigmoid(), (x) => 1 / (1 + Math.exp(-x)));
-    check((t) => t.relu(), (x) => Math.max(0, x));
+    check(
+      (t) => t.sigmoid(),
+      (x) => 1 / (1 + Math.exp(-x)),
+    );
+    check(
+      (t) => t.relu(),
+      (x) => Math.max(0, x),
+    );
     // erf at hand-tabulated points (Abramowitz & Stegun): erf(0.5) = 0.5204998778, erf(1) = 0.8427007929
     scope(() => {
-      assertClose(tensor(Float64Array.from([0, 0.5, 1, -2])).erf(), [0, 0.5204998778130465, 0.8427007929497149, -0.9953222650189527], { rtol: 1e-12 });
+      assertClose(
+        tensor(Float64Array.from([0, 0.5, 1, -2])).erf(),
+        [0, 0.5204998778130465, 0.8427007929497149, -0.9953222650189527],
+        { rtol: 1e-12 },
+      );
       // gelu(x) = x/2 (1 + erf(x/√2)); at 1: 0.5 (1 + erf(0.7071)) = 0.8413447460685429
-      assertClose(tensor(Float64Array.from([1, -1, 0])).gelu(), [0.8413447460685429, -0.15865525393145707, 0], { rtol: 1e-12 });
+      assertClose(
+        tensor(Float64Array.from([1, -1, 0])).gelu(),
+        [0.8413447460685429, -0.15865525393145707, 0],
+        { rtol: 1e-12 },
+      );
     });
     const c = Math.sqrt(2 / Math.PI);
-    check((t) => t.gelu('tanh'), (x) => 0.5 * x * (1 + Math.tanh(c * (x + 0.044715 * x ** 3))));
+    check(
+      (t) => t.gelu('tanh'),
+      (x) => 0.5 * x * (1 + Math.tanh(c * (x + 0.044715 * x ** 3))),
+    );
   });
   it('round halves to even, as PyTorch does', () =>
-    scope(() => assert.deepEqual(values(tensor([0.5, 1.5, 2.5, -0.5, -1.5, 2.4]).round()), [0, 2, 2, -0, -2, 2])));
+    scope(() =>
+      assert.deepEqual(
+        values(tensor([0.5, 1.5, 2.5, -0.5, -1.5, 2.4]).round()),
+        [0, 2, 2, -0, -2, 2],
+      ),
+    ));
   it('isnan, isinf, isfinite', () =>
     scope(() => {
       const t = tensor([1, NaN, Infinity, -Infinity]);
@@ -329,7 +370,9 @@ describe('reductions', () => {
   it('logsumexp: log Σ exp, stable for large values', () =>
     scope(() => {
       const x = tensor(Float64Array.from([1, 2, 3]));
-      assertClose(x.logsumexp(0), [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3))], { rtol: 1e-12 });
+      assertClose(x.logsumexp(0), [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3))], {
+        rtol: 1e-12,
+      });
       const big = tensor([
         [1000, 1000],
         [-1000, -1000],
@@ -360,14 +403,17 @@ describe('reductions', () => {
       assertClose(t.var(0, false), [4]);
       assertClose(t.std(0, false), [2]);
       assertClose(t.std(0), [Math.sqrt(32 / 7)]);
-      assertClose(tensor(M).var(1), [
-        [3, -1, 4, 1],
-        [-5, 9, 2, 6],
-        [5, 3, -5, 8],
-      ].map((r) => {
-        const m = r.reduce((a, b) => a + b) / r.length;
-        return r.reduce((a, b) => a + (b - m) ** 2, 0) / (r.length - 1);
-      }));
+      assertClose(
+        tensor(M).var(1),
+        [
+          [3, -1, 4, 1],
+          [-5, 9, 2, 6],
+          [5, 3, -5, 8],
+        ].map((r) => {
+          const m = r.reduce((a, b) => a + b) / r.length;
+          return r.reduce((a, b) => a + (b - m) ** 2, 0) / (r.length - 1);
+        }),
+      );
     }));
 
   it('all and any', () =>
@@ -433,13 +479,36 @@ describe('shape and indexing ops', () => {
   it('split (equal and given sizes), chunk, unbind, narrow', () =>
     scope(() => {
       const x = arange(10);
-      assert.deepEqual(x.split(4).map(values), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
-      assert.deepEqual(x.split([2, 3, 5]).map(values), [[0, 1], [2, 3, 4], [5, 6, 7, 8, 9]]);
-      assert.deepEqual(x.chunk(3).map(values), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+      assert.deepEqual(x.split(4).map(values), [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9],
+      ]);
+      assert.deepEqual(x.split([2, 3, 5]).map(values), [
+        [0, 1],
+        [2, 3, 4],
+        [5, 6, 7, 8, 9],
+      ]);
+      assert.deepEqual(x.chunk(3).map(values), [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9],
+      ]);
       const m = arange(6).reshape(2, 3);
-      assert.deepEqual(m.chunk(3, 1).map(values), [[0, 3], [1, 4], [2, 5]]);
-      assert.deepEqual(m.unbind(1).map(values), [[0, 3], [1, 4], [2, 5]]);
-      assert.deepEqual(m.unbind().map(values), [[0, 1, 2], [3, 4, 5]]);
+      assert.deepEqual(m.chunk(3, 1).map(values), [
+        [0, 3],
+        [1, 4],
+        [2, 5],
+      ]);
+      assert.deepEqual(m.unbind(1).map(values), [
+        [0, 3],
+        [1, 4],
+        [2, 5],
+      ]);
+      assert.deepEqual(m.unbind().map(values), [
+        [0, 1, 2],
+        [3, 4, 5],
+      ]);
       assert.deepEqual(values(m.narrow(1, 1, 2)), [1, 2, 4, 5]);
       assert.throws(() => x.split([2, 3]), /split_with_sizes|sum/);
     }));
@@ -483,7 +552,13 @@ describe('shape and indexing ops', () => {
         [6, 5],
       ]);
       // gather from a transposed (non-contiguous) source
-      assert.deepEqual(m.t().gather(0, tensor([[1, 0]], undefined, 'int64')).tolist(), [[2, 4]]);
+      assert.deepEqual(
+        m
+          .t()
+          .gather(0, tensor([[1, 0]], undefined, 'int64'))
+          .tolist(),
+        [[2, 4]],
+      );
       // scatter: out[i][s[i][j]] = src[i][j]
       const src = tensor([
         [10, 20],
@@ -502,7 +577,12 @@ describe('shape and indexing ops', () => {
         [0, 30, 40],
       ]);
       const same = tensor([[0, 0, 1]], undefined, 'int64');
-      assert.deepEqual(zeros([1, 2]).scatterAdd(1, same, tensor([[1, 2, 3]])).tolist(), [[3, 3]]);
+      assert.deepEqual(
+        zeros([1, 2])
+          .scatterAdd(1, same, tensor([[1, 2, 3]]))
+          .tolist(),
+        [[3, 3]],
+      );
     }));
 
   it('advanced indexing: index, indexPut (with accumulate), maskedSelect, nonzero', () =>
@@ -519,10 +599,17 @@ describe('shape and indexing ops', () => {
       assert.deepEqual(values(m.index([mask])), [9, 10, 11]);
       const put = zeros([3]).indexPut([tensor([0, 2], undefined, 'int64')], tensor([5, 7]));
       assert.deepEqual(values(put), [5, 0, 7]);
-      const acc = zeros([3]).indexPut([tensor([1, 1, 2], undefined, 'int64')], tensor([1, 2, 3]), true);
+      const acc = zeros([3]).indexPut(
+        [tensor([1, 1, 2], undefined, 'int64')],
+        tensor([1, 2, 3]),
+        true,
+      );
       assert.deepEqual(values(acc), [0, 3, 3]);
       const inPlace = zeros([2, 2]);
-      inPlace.indexPut_([tensor([1], undefined, 'int64'), tensor([0], undefined, 'int64')], tensor([9]));
+      inPlace.indexPut_(
+        [tensor([1], undefined, 'int64'), tensor([0], undefined, 'int64')],
+        tensor([9]),
+      );
       assert.deepEqual(inPlace.tolist(), [
         [0, 0],
         [9, 0],
@@ -569,7 +656,12 @@ describe('matrix products', () => {
 
   it('matmul: vector·vector, matrix·vector, broadcast batch', () =>
     scope(() => {
-      assert.equal(tensor([1, 2, 3]).matmul(tensor([4, 5, 6])).item(), 32);
+      assert.equal(
+        tensor([1, 2, 3])
+          .matmul(tensor([4, 5, 6]))
+          .item(),
+        32,
+      );
       assert.deepEqual(values(tensor(A).matmul(tensor([1, 1, 1]))), [2, -1.5]);
       const batch = tensor(Float64Array.from([...a, ...a.map((x) => 2 * x)]), [2, 3, 4]);
       const tb = tensor(Float64Array.from(b), [4, 5]);
@@ -577,7 +669,10 @@ describe('matrix products', () => {
       assert.deepEqual(out.shape, [2, 3, 5]);
       const one = jsMatmul(a, b, 3, 4, 5);
       assertClose(out, [...one, ...one.map((x) => 2 * x)], { rtol: 1e-12, atol: 1e-14 });
-      assert.throws(() => tensor([[1, 2]]).matmul(tensor([[1, 2]])), /^Error: matmul: .*mat1 and mat2 shapes cannot be multiplied \(1x2 and 1x2\)/);
+      assert.throws(
+        () => tensor([[1, 2]]).matmul(tensor([[1, 2]])),
+        /^Error: matmul: .*mat1 and mat2 shapes cannot be multiplied \(1x2 and 1x2\)/,
+      );
     }));
 
   it('bmm and baddbmm per batch; linear and addmm', () =>
@@ -586,21 +681,34 @@ describe('matrix products', () => {
       const y = uniformValues(2 * 3 * 2, 4);
       const bx = tensor(Float64Array.from(x), [2, 2, 3]);
       const by = tensor(Float64Array.from(y), [2, 3, 2]);
-      const want = [...jsMatmul(x.slice(0, 6), y.slice(0, 6), 2, 3, 2), ...jsMatmul(x.slice(6), y.slice(6), 2, 3, 2)];
+      const want = [
+        ...jsMatmul(x.slice(0, 6), y.slice(0, 6), 2, 3, 2),
+        ...jsMatmul(x.slice(6), y.slice(6), 2, 3, 2),
+      ];
       assertClose(bx.bmm(by), want, { rtol: 1e-12, atol: 1e-14 });
       const c = full([2, 2, 2], 1, 'float64');
       // baddbmm: beta·c + alpha·(x y)
-      assertClose(c.baddbmm(bx, by, 0.5, 2), want.map((v) => 0.5 + 2 * v), { rtol: 1e-12, atol: 1e-14 });
+      assertClose(
+        c.baddbmm(bx, by, 0.5, 2),
+        want.map((v) => 0.5 + 2 * v),
+        { rtol: 1e-12, atol: 1e-14 },
+      );
       // linear: x Wᵀ + b
       const w = tensor(Float64Array.from([1, 0, -1, 2, 1, 0]), [2, 3]);
       const bias = tensor(Float64Array.from([0.5, -0.5]));
       const inp = tensor(Float64Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
       const lin = [1 - 3 + 0.5, 2 + 2 - 0.5, 4 - 6 + 0.5, 8 + 5 - 0.5];
-      const { linear } = { linear: (i: Tensor, ww: Tensor, bb?: Tensor) => i.matmul(ww.t()).add(bb ?? 0) };
+      const { linear } = {
+        linear: (i: Tensor, ww: Tensor, bb?: Tensor) => i.matmul(ww.t()).add(bb ?? 0),
+      };
       assertClose(linear(inp, w, bias), lin);
       // addmm(bias, x, Wᵀ) = the same, with beta and alpha
       assertClose(bias.addmm(inp, w.t()), lin, { rtol: 1e-12 });
-      assertClose(bias.addmm(inp, w.t(), 2, 3), [3 * (1 - 3) + 1, 3 * 4 - 1, 3 * (4 - 6) + 1, 3 * 13 - 1], { rtol: 1e-12 });
+      assertClose(
+        bias.addmm(inp, w.t(), 2, 3),
+        [3 * (1 - 3) + 1, 3 * 4 - 1, 3 * (4 - 6) + 1, 3 * 13 - 1],
+        { rtol: 1e-12 },
+      );
     }));
 });
 
@@ -624,7 +732,10 @@ describe('dtype moves and in-place ops', () => {
       const x = tensor([1, 2, 3]);
       assert.equal(x.add_(1), x);
       assert.deepEqual(values(x), [2, 3, 4]);
-      x.add_(tensor([1, 1, 1]), 2).mul_(2).sub_(tensor([1, 1, 1])).div_(tensor([1, 1, 2]));
+      x.add_(tensor([1, 1, 1]), 2)
+        .mul_(2)
+        .sub_(tensor([1, 1, 1]))
+        .div_(tensor([1, 1, 2]));
       assert.deepEqual(values(x), [7, 9, 5.5]);
       x.mul_(tensor([2, 2, 2])).div_(2);
       assert.deepEqual(values(x), [7, 9, 5.5]);
@@ -632,7 +743,10 @@ describe('dtype moves and in-place ops', () => {
       assert.deepEqual(values(x), [8, 9, 8]);
       x.fill_(4).sqrt_();
       assert.deepEqual(values(x), [2, 2, 2]);
-      x.addcmul_(tensor([1, 2, 3]), tensor([2, 2, 2]), 0.5).addcdiv_(tensor([2, 2, 2]), tensor([1, 2, 4]));
+      x.addcmul_(tensor([1, 2, 3]), tensor([2, 2, 2]), 0.5).addcdiv_(
+        tensor([2, 2, 2]),
+        tensor([1, 2, 4]),
+      );
       assert.deepEqual(values(x), [5, 5, 5.5]);
       x.lerp_(tensor([7, 7, 7.5]), 0.5);
       assert.deepEqual(values(x), [6, 6, 6.5]);

@@ -12,7 +12,7 @@ import { manualSeed, setNumThreads } from '../../torch/index.js';
 import { PRESETS, Progress, trainStage1, type TrainSettings } from '../../train/index.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { readSplit, videoReaderFor } from '../setup.js';
+import { readSplit, trainingVideoReader } from '../setup.js';
 
 const spec: CommandSpec = {
   name: 'demo',
@@ -51,7 +51,7 @@ async function run(a: ParsedArgs): Promise<number> {
   const model = new T2VLP(stage1.model);
   try {
     const tokenizer = await ClipTokenizer.load();
-    const videos = videoReaderFor(model.config, { ...stage1, cache: true });
+    const videos = trainingVideoReader(model.config, { ...stage1, cache: true });
     const train = await readSplit('msrvtt', join(dir, 'data'), 'train');
     const test = await readSplit('msrvtt', join(dir, 'data'), 'test');
     const evaluate = () => evaluateRetrieval(model, test, { tokenizer, videoReader: videos, maxWords: stage1.maxWords });
@@ -107,7 +107,7 @@ async function run(a: ParsedArgs): Promise<number> {
 async function rankVideos(
   model: T2VLP,
   tokenizer: ClipTokenizer,
-  videos: ReturnType<typeof videoReaderFor>,
+  videos: ReturnType<typeof trainingVideoReader>,
   test: Awaited<ReturnType<typeof readSplit>>,
   query: string,
   maxWords: number,

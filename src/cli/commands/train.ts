@@ -10,7 +10,7 @@ import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
 import { launchWorkers, PRESETS, Progress, trainStage1, workerEnv, type TrainSettings } from '../../train/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { DATASETS, readSplit, startingModel, videoReaderFor, type DatasetName } from '../setup.js';
+import { DATASETS, readSplit, startingModel, trainingVideoReader, type DatasetName } from '../setup.js';
 
 const spec: CommandSpec = {
   name: 'train',
@@ -102,7 +102,7 @@ async function run(a: ParsedArgs): Promise<number> {
   try {
     if (a.init && a.maxFrames === undefined) s.maxFrames = model.config.numFrames;
     const tokenizer = await ClipTokenizer.load();
-    const videos = videoReaderFor(model.config, { ...s, cache: !!a.cacheVideos });
+    const videos = trainingVideoReader(model.config, { ...s, cache: !!a.cacheVideos });
     const out = a.out as string;
     const rank = dist.getRank();
     const progress = new Progress({ json: !!a.json, quiet: rank !== 0, metricsFile: rank === 0 ? join(out, 'metrics.jsonl') : undefined });

@@ -35,10 +35,18 @@ function makeMha(batchFirst = false, dropout = 0): MultiheadAttention {
  * The reference computation, batch-first [N, L, E] in and out. `mask` is additive and already
  * broadcastable to [N, H, L, S]; `pad` [N, S] is true at padding keys.
  */
-function composed(m: MultiheadAttention, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, pad: Tensor | null): Tensor {
+function composed(
+  m: MultiheadAttention,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: Tensor | null,
+  pad: Tensor | null,
+): Tensor {
   const w = m.in_proj_weight;
   const b = m.in_proj_bias;
-  const proj = (x: Tensor, i: number) => x.matmul(w.narrow(0, i * E, E).t()).add(b.narrow(0, i * E, E));
+  const proj = (x: Tensor, i: number) =>
+    x.matmul(w.narrow(0, i * E, E).t()).add(b.narrow(0, i * E, E));
   const [n, l] = q.shape as [number, number];
   const s = k.shape[1]!;
   const d = E / H;
@@ -55,7 +63,11 @@ function composed(m: MultiheadAttention, q: Tensor, k: Tensor, v: Tensor, mask: 
 
 const inputs = () => {
   manualSeed(12);
-  return { x: randn([N, L, E], 'float64'), k: randn([N, S, E], 'float64'), v: randn([N, S, E], 'float64') };
+  return {
+    x: randn([N, L, E], 'float64'),
+    k: randn([N, S, E], 'float64'),
+    v: randn([N, S, E], 'float64'),
+  };
 };
 const tol = { rtol: 1e-10, atol: 1e-12 };
 
@@ -94,12 +106,20 @@ describe('MultiheadAttention against the composed computation', () => {
       assertClose(m.forward(x, k, v, { attnMask: ls }), composed(m, x, k, v, ls, null), tol);
       // PyTorch's [N·H, L, S]: row n·H + h is batch n, head h
       const nh = randn([N * H, L, S], 'float64');
-      assertClose(m.forward(x, k, v, { attnMask: nh }), composed(m, x, k, v, nh.reshape(N, H, L, S), null), tol);
+      assertClose(
+        m.forward(x, k, v, { attnMask: nh }),
+        composed(m, x, k, v, nh.reshape(N, H, L, S), null),
+        tol,
+      );
       const n1 = zeros([N, 1, L, S], 'float64').maskedFill(rand([N, 1, L, S]).gt(0.7), -Infinity);
       n1.select(3, 2).fill_(0); // every query keeps a key
       assertClose(m.forward(x, k, v, { attnMask: n1 }), composed(m, x, k, v, n1, null), tol);
       // a float32 mask is converted to the input's dtype
-      assertClose(m.forward(x, k, v, { attnMask: ls.to('float32') }), composed(m, x, k, v, ls.to('float32').to('float64'), null), tol);
+      assertClose(
+        m.forward(x, k, v, { attnMask: ls.to('float32') }),
+        composed(m, x, k, v, ls.to('float32').to('float64'), null),
+        tol,
+      );
       m.dispose();
     }));
 
@@ -110,7 +130,11 @@ describe('MultiheadAttention against the composed computation', () => {
       const allow = rand([L, S]).gt(0.5);
       allow.select(1, 0).fill_(true);
       const additive = zeros([L, S], 'float64').maskedFill(allow.logicalNot(), -Infinity);
-      assertClose(m.forward(x, k, v, { attnMask: allow }), composed(m, x, k, v, additive, null), tol);
+      assertClose(
+        m.forward(x, k, v, { attnMask: allow }),
+        composed(m, x, k, v, additive, null),
+        tol,
+      );
       const allow4 = rand([N, 1, L, S]).gt(0.5);
       allow4.select(3, 4).fill_(true);
       const add4 = zeros([N, 1, L, S], 'float64').maskedFill(allow4.logicalNot(), -Infinity);
@@ -122,19 +146,31 @@ describe('MultiheadAttention against the composed computation', () => {
     scope(() => {
       const { x, k, v } = inputs();
       const m = makeMha(false);
-      const pad = tensor(Uint8Array.from([0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1]), [N, S], 'bool');
+      const pad = tensor(
+        Uint8Array.from([0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1]),
+        [N, S],
+        'bool',
+      );
       const sf = (t: Tensor) => t.transpose(0, 1);
       const got = sf(m.forward(sf(x), sf(k), sf(v), { keyPaddingMask: pad }));
       assertClose(got, composed(m, x, k, v, null, pad), tol);
       const asInt = pad.to('int64');
-      assertClose(sf(m.forward(sf(x), sf(k), sf(v), { keyPaddingMask: asInt })), composed(m, x, k, v, null, pad), tol);
+      assertClose(
+        sf(m.forward(sf(x), sf(k), sf(v), { keyPaddingMask: asInt })),
+        composed(m, x, k, v, null, pad),
+        tol,
+      );
       const ls = randn([L, S], 'float64');
       const both = sf(m.forward(sf(x), sf(k), sf(v), { attnMask: ls, keyPaddingMask: pad }));
       assertClose(both, composed(m, x, k, v, ls, pad), tol);
       // padded keys do not influence the output: changing them changes nothing
       const k2 = k.clone();
       k2.select(0, 0).select(0, 3).fill_(100);
-      assertClose(sf(m.forward(sf(x), sf(k2), sf(v), { keyPaddingMask: pad })).select(0, 0), got.select(0, 0), tol);
+      assertClose(
+        sf(m.forward(sf(x), sf(k2), sf(v), { keyPaddingMask: pad })).select(0, 0),
+        got.select(0, 0),
+        tol,
+      );
       m.dispose();
     }));
 
@@ -142,9 +178,18 @@ describe('MultiheadAttention against the composed computation', () => {
     scope(() => {
       const { x } = inputs();
       const m = makeMha(true);
-      assert.throws(() => m.forward(x, x, x, { attnMask: zeros([L]) }), /MultiheadAttention: attnMask of rank 1; expected 2, 3 or 4/);
-      assert.throws(() => m.forward(cat([x, x], 2)), /MultiheadAttention: input width 16, expected 8/);
-      assert.throws(() => new MultiheadAttention(10, 3), /embedDim 10 is not divisible by numHeads 3/);
+      assert.throws(
+        () => m.forward(x, x, x, { attnMask: zeros([L]) }),
+        /MultiheadAttention: attnMask of rank 1; expected 2, 3 or 4/,
+      );
+      assert.throws(
+        () => m.forward(cat([x, x], 2)),
+        /MultiheadAttention: input width 16, expected 8/,
+      );
+      assert.throws(
+        () => new MultiheadAttention(10, 3),
+        /embedDim 10 is not divisible by numHeads 3/,
+      );
       m.dispose();
     }));
 });
@@ -166,8 +211,12 @@ describe('MultiheadAttention training behaviour', () => {
       const m = makeMha(true);
       const { x } = inputs();
       m.forward(x).square().sum().backward();
-      assert.deepEqual(m.namedParameters().map(([k]) => k), ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']);
-      for (const [k, p] of m.namedParameters()) assert.ok(p.grad && p.grad.abs().sum().item() > 0, `${k} has a gradient`);
+      assert.deepEqual(
+        m.namedParameters().map(([k]) => k),
+        ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'],
+      );
+      for (const [k, p] of m.namedParameters())
+        assert.ok(p.grad && p.grad.abs().sum().item() > 0, `${k} has a gradient`);
       m.dispose();
     }));
 

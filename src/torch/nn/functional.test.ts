@@ -31,8 +31,11 @@ function naiveConv(
   const [N, C, ...S] = xs as [number, number, ...number[]];
   const [O, Cg, ...K] = ws as [number, number, ...number[]];
   const D = S.length;
-  const outS = S.map((s, d) => Math.floor((s + 2 * pad[d]! - dil[d]! * (K[d]! - 1) - 1) / stride[d]!) + 1);
-  const strides = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, c) => a * c, 1));
+  const outS = S.map(
+    (s, d) => Math.floor((s + 2 * pad[d]! - dil[d]! * (K[d]! - 1) - 1) / stride[d]!) + 1,
+  );
+  const strides = (shape: number[]) =>
+    shape.map((_, i) => shape.slice(i + 1).reduce((a, c) => a * c, 1));
   const xst = strides(xs);
   const wst = strides(ws);
   const os = [N, O, ...outS];
@@ -77,11 +80,27 @@ describe('convolutions against a naive loop', () => {
       scope(() => {
         const xs = [2, 4, 7, 6];
         const ws = [6, 4 / c.groups, 3, 3];
-        const x = uniformValues(xs.reduce((a, b) => a * b), 11);
-        const w = uniformValues(ws.reduce((a, b) => a * b), 12);
+        const x = uniformValues(
+          xs.reduce((a, b) => a * b),
+          11,
+        );
+        const w = uniformValues(
+          ws.reduce((a, b) => a * b),
+          12,
+        );
         const b = uniformValues(6, 13);
         const r2 = (v: number) => [v, v];
-        const want = naiveConv(x, xs, w, ws, b, r2(c.stride), r2(c.padding), r2(c.dilation), c.groups);
+        const want = naiveConv(
+          x,
+          xs,
+          w,
+          ws,
+          b,
+          r2(c.stride),
+          r2(c.padding),
+          r2(c.dilation),
+          c.groups,
+        );
         const got = F.conv2d(f64(x, xs), f64(w, ws), f64(b, [6]), c);
         assert.deepEqual(got.shape, want.shape);
         assertClose(got, want.out, { rtol: 1e-10, atol: 1e-12 });
@@ -98,7 +117,11 @@ describe('convolutions against a naive loop', () => {
       const nchw = f64(x, xs);
       const nhwcView = nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
       assert.equal(nhwcView.isContiguous, false);
-      const got = F.conv2d(nhwcView, f64(w, ws), null, { stride: [2, 1], padding: [1, 0], dilation: [1, 2] });
+      const got = F.conv2d(nhwcView, f64(w, ws), null, {
+        stride: [2, 1],
+        padding: [1, 0],
+        dilation: [1, 2],
+      });
       assert.deepEqual(got.shape, want.shape);
       assertClose(got, want.out, { rtol: 1e-10, atol: 1e-12 });
     }));
@@ -120,7 +143,9 @@ describe('convolutions against a naive loop', () => {
     scope(() => {
       assert.throws(
         () => F.conv2d(zeros([1, 3, 4, 4]), zeros([2, 2, 3, 3])),
-        (e: Error) => e.message.startsWith('conv2d: ') && /expected input\[1, 3, 4, 4\] to have 2 channels/.test(e.message),
+        (e: Error) =>
+          e.message.startsWith('conv2d: ') &&
+          /expected input\[1, 3, 4, 4\] to have 2 channels/.test(e.message),
       );
     }));
 });
@@ -140,7 +165,10 @@ describe('normalisation, softmax, embedding, activations', () => {
         row.forEach((x, i) => want.push(((x - m) / Math.sqrt(varB + eps)) * w[i]! + b[i]!));
       }
       const x = f64(v, [2, 3, 4]);
-      assertClose(F.layerNorm(x, [4], f64(w, [4]), f64(b, [4]), eps), want, { rtol: 1e-10, atol: 1e-12 });
+      assertClose(F.layerNorm(x, [4], f64(w, [4]), f64(b, [4]), eps), want, {
+        rtol: 1e-10,
+        atol: 1e-12,
+      });
       // over [3, 4] without affine: each [3,4] block has mean 0, biased variance ≈ 1
       const ln2 = F.layerNorm(x, [3, 4]);
       for (const blk of ln2.unbind(0)) {
@@ -182,10 +210,12 @@ describe('normalisation, softmax, embedding, activations', () => {
       const e = F.embedding(ids, w);
       assert.deepEqual(e.shape, [2, 2, 3]);
       assert.deepEqual(values(e), [9, 10, 11, 0, 1, 2, 3, 4, 5, 3, 4, 5]);
-      const n = F.normalize(tensor([
-        [3, 4],
-        [0, 0],
-      ]));
+      const n = F.normalize(
+        tensor([
+          [3, 4],
+          [0, 0],
+        ]),
+      );
       assertClose(n, [0.6, 0.8, 0, 0]);
       assertClose(F.normalize(tensor([[3, -4]]), 1, 1), [3 / 7, -4 / 7]);
       assertClose(F.normalize(tensor([[3], [4]]), 2, 0), [0.6, 0.8]);
@@ -196,9 +226,20 @@ describe('normalisation, softmax, embedding, activations', () => {
       const xs = [-3, -0.5, 0, 0.25, 2];
       const x = f64(xs, [5]);
       const sig = (v: number) => 1 / (1 + Math.exp(-v));
-      assertClose(F.quickGelu(x), xs.map((v) => v * sig(1.702 * v)), { rtol: 1e-12 });
-      assertClose(F.silu(x), xs.map((v) => v * sig(v)), { rtol: 1e-12 });
-      assertClose(F.relu(x), xs.map((v) => Math.max(v, 0)));
+      assertClose(
+        F.quickGelu(x),
+        xs.map((v) => v * sig(1.702 * v)),
+        { rtol: 1e-12 },
+      );
+      assertClose(
+        F.silu(x),
+        xs.map((v) => v * sig(v)),
+        { rtol: 1e-12 },
+      );
+      assertClose(
+        F.relu(x),
+        xs.map((v) => Math.max(v, 0)),
+      );
       assertClose(F.sigmoid(x), xs.map(sig), { rtol: 1e-12 });
       assertClose(F.tanh(x), xs.map(Math.tanh), { rtol: 1e-12 });
       assertClose(F.gelu(f64([1], [1])), [0.8413447460685429], { rtol: 1e-12 });
@@ -253,7 +294,9 @@ describe('losses computed by hand', () => {
     scope(() => {
       const per = target.map((t, i) => -logp[i]![t]!);
       assertClose(F.crossEntropy(X(), T(), { reduction: 'none' }), per, { rtol: 1e-12 });
-      assertClose(F.crossEntropy(X(), T(), { reduction: 'sum' }), [per.reduce((a, b) => a + b)], { rtol: 1e-12 });
+      assertClose(F.crossEntropy(X(), T(), { reduction: 'sum' }), [per.reduce((a, b) => a + b)], {
+        rtol: 1e-12,
+      });
       assertClose(F.crossEntropy(X(), T()), [per.reduce((a, b) => a + b) / 4], { rtol: 1e-12 });
     }));
 
@@ -271,8 +314,12 @@ describe('losses computed by hand', () => {
       const kept = [0, 2];
       const want = kept.reduce((a, i) => a - logp[i]![t[i]!]!, 0) / kept.length;
       assertClose(F.crossEntropy(X(), T([0, -100, 2, -100])), [want], { rtol: 1e-12 });
-      assertClose(F.crossEntropy(X(), T([0, 7, 2, 7]), { ignoreIndex: 7 }), [want], { rtol: 1e-12 });
-      const none = values(F.crossEntropy(X(), T([0, 7, 2, 7]), { ignoreIndex: 7, reduction: 'none' }));
+      assertClose(F.crossEntropy(X(), T([0, 7, 2, 7]), { ignoreIndex: 7 }), [want], {
+        rtol: 1e-12,
+      });
+      const none = values(
+        F.crossEntropy(X(), T([0, 7, 2, 7]), { ignoreIndex: 7, reduction: 'none' }),
+      );
       assert.equal(none[1], 0);
       assert.equal(none[3], 0);
     }));
@@ -281,12 +328,20 @@ describe('losses computed by hand', () => {
     scope(() => {
       const eps = 0.1;
       const C = 3;
-      const per = target.map((t, i) => (1 - eps) * -logp[i]![t]! + (eps / C) * logp[i]!.reduce((a, v) => a - v, 0));
-      assertClose(F.crossEntropy(X(), T(), { labelSmoothing: eps }), [per.reduce((a, b) => a + b) / 4], { rtol: 1e-12 });
+      const per = target.map(
+        (t, i) => (1 - eps) * -logp[i]![t]! + (eps / C) * logp[i]!.reduce((a, v) => a - v, 0),
+      );
+      assertClose(
+        F.crossEntropy(X(), T(), { labelSmoothing: eps }),
+        [per.reduce((a, b) => a + b) / 4],
+        { rtol: 1e-12 },
+      );
       // together with ignore_index: the ignored row drops out of both terms
       const kept = [0, 2, 3];
       const want = kept.reduce((a, i) => a + per[i]!, 0) / kept.length;
-      assertClose(F.crossEntropy(X(), T([0, -100, 2, 1]), { labelSmoothing: eps }), [want], { rtol: 1e-12 });
+      assertClose(F.crossEntropy(X(), T([0, -100, 2, 1]), { labelSmoothing: eps }), [want], {
+        rtol: 1e-12,
+      });
     }));
 
   it('cross entropy over [N, C, L] (a class dim in the middle) equals the flattened form', () =>
@@ -311,8 +366,15 @@ describe('losses computed by hand', () => {
       const z = [-2, 0.5, 3];
       const y = [0, 1, 1];
       const bce = z.map((v, i) => Math.max(v, 0) - v * y[i]! + Math.log1p(Math.exp(-Math.abs(v))));
-      assertClose(F.binaryCrossEntropyWithLogits(f64(z, [3]), f64(y, [3])), [bce.reduce((p, q) => p + q) / 3], { rtol: 1e-12 });
-      assert.throws(() => F.mseLoss(zeros([2]), zeros([2]), 'avg' as F.Reduction), /mseLoss: reduction must be 'none', 'mean' or 'sum', got 'avg'/);
+      assertClose(
+        F.binaryCrossEntropyWithLogits(f64(z, [3]), f64(y, [3])),
+        [bce.reduce((p, q) => p + q) / 3],
+        { rtol: 1e-12 },
+      );
+      assert.throws(
+        () => F.mseLoss(zeros([2]), zeros([2]), 'avg' as F.Reduction),
+        /mseLoss: reduction must be 'none', 'mean' or 'sum', got 'avg'/,
+      );
     }));
 });
 
@@ -325,35 +387,68 @@ describe('scaled-dot-product attention', () => {
   }
   const qkv = () => {
     manualSeed(3);
-    return [randn([2, 3, 4, 8], 'float64'), randn([2, 3, 5, 8], 'float64'), randn([2, 3, 5, 6], 'float64')] as const;
+    return [
+      randn([2, 3, 4, 8], 'float64'),
+      randn([2, 3, 5, 8], 'float64'),
+      randn([2, 3, 5, 6], 'float64'),
+    ] as const;
   };
 
   it('no mask, custom scale', () =>
     scope(() => {
       const [q, k, v] = qkv();
-      assertClose(F.scaledDotProductAttention(q, k, v), composed(q, k, v), { rtol: 1e-10, atol: 1e-12 });
-      assertClose(F.scaledDotProductAttention(q, k, v, { scale: 0.3 }), composed(q, k, v, null, 0.3), { rtol: 1e-10, atol: 1e-12 });
+      assertClose(F.scaledDotProductAttention(q, k, v), composed(q, k, v), {
+        rtol: 1e-10,
+        atol: 1e-12,
+      });
+      assertClose(
+        F.scaledDotProductAttention(q, k, v, { scale: 0.3 }),
+        composed(q, k, v, null, 0.3),
+        { rtol: 1e-10, atol: 1e-12 },
+      );
     }));
 
   it('additive [L, S] and [N, 1, L, S] masks, a boolean mask (true = may attend), causal', () =>
     scope(() => {
       const [q, k, v] = qkv();
       const add = randn([4, 5], 'float64');
-      assertClose(F.scaledDotProductAttention(q, k, v, { mask: add }), composed(q, k, v, add), { rtol: 1e-10, atol: 1e-12 });
-      const perBatch = zeros([2, 1, 4, 5], 'float64').maskedFill(rand([2, 1, 4, 5]).gt(0.6), -Infinity);
+      assertClose(F.scaledDotProductAttention(q, k, v, { mask: add }), composed(q, k, v, add), {
+        rtol: 1e-10,
+        atol: 1e-12,
+      });
+      const perBatch = zeros([2, 1, 4, 5], 'float64').maskedFill(
+        rand([2, 1, 4, 5]).gt(0.6),
+        -Infinity,
+      );
       perBatch.select(3, 0).fill_(0); // every row keeps one key
-      assertClose(F.scaledDotProductAttention(q, k, v, { mask: perBatch }), composed(q, k, v, perBatch), { rtol: 1e-10, atol: 1e-12 });
+      assertClose(
+        F.scaledDotProductAttention(q, k, v, { mask: perBatch }),
+        composed(q, k, v, perBatch),
+        { rtol: 1e-10, atol: 1e-12 },
+      );
       const allow = rand([4, 5]).gt(0.4).logicalOr(arange(5).eq(0));
-      assertClose(F.scaledDotProductAttention(q, k, v, { mask: allow }), composed(q, k, v, allow), { rtol: 1e-10, atol: 1e-12 });
+      assertClose(F.scaledDotProductAttention(q, k, v, { mask: allow }), composed(q, k, v, allow), {
+        rtol: 1e-10,
+        atol: 1e-12,
+      });
       const [qs, ks, vs] = [q, k.narrow(2, 0, 4), v.narrow(2, 0, 4)];
       const causal = ones([4, 4], 'bool').tril();
-      assertClose(F.scaledDotProductAttention(qs, ks, vs, { isCausal: true }), composed(qs, ks, vs, causal), { rtol: 1e-10, atol: 1e-12 });
+      assertClose(
+        F.scaledDotProductAttention(qs, ks, vs, { isCausal: true }),
+        composed(qs, ks, vs, causal),
+        { rtol: 1e-10, atol: 1e-12 },
+      );
     }));
 
   it('float32 inputs, transposed (non-contiguous) q/k/v', () =>
     scope(() => {
-      const [q, k, v] = qkv().map((t) => t.transpose(1, 2).contiguous().transpose(1, 2).to('float32'));
+      const [q, k, v] = qkv().map((t) =>
+        t.transpose(1, 2).contiguous().transpose(1, 2).to('float32'),
+      );
       assert.equal(q!.isContiguous, false);
-      assertClose(F.scaledDotProductAttention(q!, k!, v!), composed(q!, k!, v!), { rtol: 1e-5, atol: 1e-6 });
+      assertClose(F.scaledDotProductAttention(q!, k!, v!), composed(q!, k!, v!), {
+        rtol: 1e-5,
+        atol: 1e-6,
+      });
     }));
 });

@@ -67,8 +67,14 @@ const NET_PARAMS = [
 describe('Module naming', () => {
   it('namedParameters: own parameters first, then children depth-first in declaration order', () => {
     const net = new Net();
-    assert.deepEqual(net.namedParameters().map(([k]) => k), NET_PARAMS);
-    assert.deepEqual(net.namedBuffers().map(([k]) => k), ['positions']);
+    assert.deepEqual(
+      net.namedParameters().map(([k]) => k),
+      NET_PARAMS,
+    );
+    assert.deepEqual(
+      net.namedBuffers().map(([k]) => k),
+      ['positions'],
+    );
     assert.deepEqual([...net.stateDict().keys()], [...NET_PARAMS, 'positions']);
     assert.deepEqual([...net.namedModules()].map(([k]) => k).slice(0, 6), [
       '',
@@ -93,7 +99,10 @@ describe('Module naming', () => {
     const m = new Tied();
     m.dec.weight.dispose();
     m.dec.weight = m.enc.weight;
-    assert.deepEqual(m.namedParameters().map(([k]) => k), ['enc.weight', 'enc.bias', 'dec.bias']);
+    assert.deepEqual(
+      m.namedParameters().map(([k]) => k),
+      ['enc.weight', 'enc.bias', 'dec.bias'],
+    );
     m.dispose();
   });
 
@@ -102,7 +111,10 @@ describe('Module naming', () => {
     assert.equal(l.length, 2);
     assert.equal(l.at(-1).outFeatures, 2);
     assert.equal(l[0]!.outFeatures, 1);
-    assert.deepEqual([...l].map((m) => m.outFeatures), [1, 2]);
+    assert.deepEqual(
+      [...l].map((m) => m.outFeatures),
+      [1, 2],
+    );
     assert.throws(() => l.at(2), /ModuleList: index 2 out of range \(length 2\)/);
     l.dispose();
   });
@@ -131,7 +143,12 @@ describe('stateDict and loadStateDict', () => {
       const ids = tensor([1, 5, 9], [1, 3], 'int64');
       assert.ok(!a.forward(ids).equal(b.forward(ids)));
       const report = b.loadStateDict(a.stateDict());
-      assert.deepEqual(report, { missing: [], unexpected: [], mismatched: [], loaded: NET_PARAMS.length + 1 });
+      assert.deepEqual(report, {
+        missing: [],
+        unexpected: [],
+        mismatched: [],
+        loaded: NET_PARAMS.length + 1,
+      });
       assert.ok(a.forward(ids).equal(b.forward(ids)));
       // values are copied, not shared
       const before = values(a.head.weight);
@@ -169,7 +186,9 @@ describe('stateDict and loadStateDict', () => {
       );
       assert.deepEqual(err.report.missing, ['scale', 'resblocks.1.ln_1.bias']);
       assert.deepEqual(err.report.unexpected, ['extra.weight']);
-      assert.deepEqual(err.report.mismatched, [{ key: 'head.weight', expected: [2, 4], got: [3, 4] }]);
+      assert.deepEqual(err.report.mismatched, [
+        { key: 'head.weight', expected: [2, 4], got: [3, 4] },
+      ]);
       assert.deepEqual(values(net.token_embedding.weight), before);
       net.dispose();
     }));
@@ -178,7 +197,12 @@ describe('stateDict and loadStateDict', () => {
     scope(() => {
       const net = new Net();
       const report = net.loadStateDict(
-        { scale: full([], 7), 'head.weight': zeros([3, 4]), 'token_embedding.weight': ones([10, 4]), other: ones([1]) },
+        {
+          scale: full([], 7),
+          'head.weight': zeros([3, 4]),
+          'token_embedding.weight': ones([10, 4]),
+          other: ones([1]),
+        },
         { strict: false },
       );
       assert.equal(report.loaded, 2);
@@ -188,14 +212,20 @@ describe('stateDict and loadStateDict', () => {
       assert.equal(net.scale.item(), 7);
       assert.deepEqual(values(net.token_embedding.weight), new Array(40).fill(1));
       assert.ok(net.scale.requiresGrad, 'a loaded parameter still requires grad');
-      assert.match(describeReport(report, undefined, 2), /^'head\.weight' is \[3,4\]; model expects \[2,4\]\nmissing \(13\): .*, \.\.\. \(11 more\)\nunexpected \(1\): other$/);
+      assert.match(
+        describeReport(report, undefined, 2),
+        /^'head\.weight' is \[3,4\]; model expects \[2,4\]\nmissing \(13\): .*, \.\.\. \(11 more\)\nunexpected \(1\): other$/,
+      );
       net.dispose();
     }));
 
   it('loading converts dtype (float64 checkpoint into float32 model)', () =>
     scope(() => {
       const lin = new Linear(2, 1);
-      lin.loadStateDict({ weight: tensor(Float64Array.from([0.1, 0.2]), [1, 2]), bias: tensor(Float64Array.from([0.3])) });
+      lin.loadStateDict({
+        weight: tensor(Float64Array.from([0.1, 0.2]), [1, 2]),
+        bias: tensor(Float64Array.from([0.3])),
+      });
       assert.equal(lin.weight.dtype, 'float32');
       assert.deepEqual(values(lin.weight), [Math.fround(0.1), Math.fround(0.2)]);
       lin.dispose();
@@ -228,7 +258,11 @@ describe('train/eval, dtype, dispose', () => {
       const params = net.parameters();
       const before = values(net.head.weight);
       net.to('float64');
-      assert.ok(net.parameters().every((p, i) => p === params[i] && p.dtype === 'float64' && p.requiresGrad && p.isLeaf));
+      assert.ok(
+        net
+          .parameters()
+          .every((p, i) => p === params[i] && p.dtype === 'float64' && p.requiresGrad && p.isLeaf),
+      );
       assert.equal(net.positions.dtype, 'int64');
       assert.deepEqual(values(net.head.weight), before);
       const out = net.eval().forward(tensor([1, 2], [1, 2], 'int64'));

@@ -15,7 +15,8 @@ import { BertAdam } from './bert-adam.js';
 import { makeSchedule } from './schedules.js';
 
 const param = (v: number[]) => scope(() => new Parameter(tensor(Float64Array.from(v))));
-const setGrad = (p: Parameter, g: number[]) => scope(() => void (p.grad = tensor(Float64Array.from(g))));
+const setGrad = (p: Parameter, g: number[]) =>
+  scope(() => void (p.grad = tensor(Float64Array.from(g))));
 
 /** One BertAdam step in plain JavaScript (spec TRAINING.md). */
 function bertAdamStep(
@@ -38,7 +39,15 @@ function bertAdamStep(
 }
 
 /** One AdamW step as torch.optim.AdamW computes it. */
-function adamWStep(p: number[], g: number[], m: number[], v: number[], t: number, lr: number, wd: number): void {
+function adamWStep(
+  p: number[],
+  g: number[],
+  m: number[],
+  v: number[],
+  t: number,
+  lr: number,
+  wd: number,
+): void {
   const [b1, b2, eps] = [0.9, 0.999, 1e-8];
   for (let i = 0; i < p.length; i++) {
     p[i] = p[i]! * (1 - lr * wd);
@@ -77,15 +86,29 @@ describe('BertAdam', () => {
       setGrad(bias, g.bias);
       opt.step(scales[step]);
       bertAdamStep(js.big.p, g.big, js.big.m, js.big.v, { lr: 0.01 * scales[step]!, wd: 0.2 });
-      bertAdamStep(js.small.p, g.small, js.small.m, js.small.v, { lr: 0.01 * scales[step]!, wd: 0.2 });
+      bertAdamStep(js.small.p, g.small, js.small.m, js.small.v, {
+        lr: 0.01 * scales[step]!,
+        wd: 0.2,
+      });
       bertAdamStep(js.bias.p, g.bias, js.bias.m, js.bias.v, { lr: 0.05 * scales[step]!, wd: 0 });
       assertClose(big, js.big.p, { rtol: 1e-12, atol: 1e-15, message: `big after step ${step}` });
-      assertClose(small, js.small.p, { rtol: 1e-12, atol: 1e-15, message: `small after step ${step}` });
-      assertClose(bias, js.bias.p, { rtol: 1e-12, atol: 1e-15, message: `bias after step ${step}` });
+      assertClose(small, js.small.p, {
+        rtol: 1e-12,
+        atol: 1e-15,
+        message: `small after step ${step}`,
+      });
+      assertClose(bias, js.bias.p, {
+        rtol: 1e-12,
+        atol: 1e-15,
+        message: `bias after step ${step}`,
+      });
     });
     assert.equal(opt.stepCount, 2);
     const st = opt.stateDict();
-    assert.deepEqual([...st.tensors.keys()], ['0.next_m', '0.next_v', '1.next_m', '1.next_v', '2.next_m', '2.next_v']);
+    assert.deepEqual(
+      [...st.tensors.keys()],
+      ['0.next_m', '0.next_v', '1.next_m', '1.next_v', '2.next_m', '2.next_v'],
+    );
     assertClose(st.tensors.get('0.next_m')!, js.big.m, { rtol: 1e-12 });
     assertClose(st.tensors.get('2.next_v')!, js.bias.v, { rtol: 1e-12 });
     opt.disposeState();
@@ -161,7 +184,10 @@ describe('AdamW', () => {
     b.step();
     assert.ok(p.equal(q), 'the restored optimizer continues identically');
     const two = new AdamW([{ params: [q] }, { params: [] }]);
-    assert.throws(() => two.loadStateDict(a.stateDict()), /Optimizer.loadStateDict: 1 groups saved, 2 here/);
+    assert.throws(
+      () => two.loadStateDict(a.stateDict()),
+      /Optimizer.loadStateDict: 1 groups saved, 2 here/,
+    );
     const r = param([0]);
     const other = new AdamW([q, r]);
     assert.throws(() => other.loadStateDict(a.stateDict()), /group 0 had 1 parameters, has 2 here/);
@@ -172,27 +198,48 @@ describe('AdamW', () => {
 });
 
 describe('learning-rate schedules (multipliers of the base lr)', () => {
-  const at = (name: Parameters<typeof makeSchedule>[0], steps: number[], tTotal = 100, warmup = 0.1) => {
+  const at = (
+    name: Parameters<typeof makeSchedule>[0],
+    steps: number[],
+    tTotal = 100,
+    warmup = 0.1,
+  ) => {
     const f = makeSchedule(name, tTotal, warmup);
     return steps.map(f);
   };
   it('warmup_cosine: x/warmup, then 0.5(1 + cos(πx)) of x itself (the reference quirk)', () => {
-    assertClose(at('warmup_cosine', [0, 5, 10, 50, 75, 100]), [0, 0.5, 0.5 * (1 + Math.cos(0.1 * Math.PI)), 0.5, 0.5 * (1 + Math.cos(0.75 * Math.PI)), 0], { rtol: 1e-12, atol: 1e-15 });
+    assertClose(
+      at('warmup_cosine', [0, 5, 10, 50, 75, 100]),
+      [0, 0.5, 0.5 * (1 + Math.cos(0.1 * Math.PI)), 0.5, 0.5 * (1 + Math.cos(0.75 * Math.PI)), 0],
+      { rtol: 1e-12, atol: 1e-15 },
+    );
   });
   it('warmup_linear: x/warmup, then max((x − 1)/(warmup − 1), 0)', () => {
-    assertClose(at('warmup_linear', [0, 5, 10, 55, 100, 120]), [0, 0.5, 1, 0.5, 0, 0], { rtol: 1e-12, atol: 1e-15 });
+    assertClose(at('warmup_linear', [0, 5, 10, 55, 100, 120]), [0, 0.5, 1, 0.5, 0, 0], {
+      rtol: 1e-12,
+      atol: 1e-15,
+    });
   });
   it('warmup_constant and constant', () => {
     assertClose(at('warmup_constant', [0, 2, 10, 99]), [0, 0.2, 1, 1], { rtol: 1e-12 });
     assertClose(at('constant', [0, 50, 1000]), [1, 1, 1]);
   });
   it('linear_with_warmup and cosine_with_warmup use the progress after warmup', () => {
-    assertClose(at('linear_with_warmup', [5, 10, 55, 100]), [0.5, 1, 0.5, 0], { rtol: 1e-12, atol: 1e-15 });
-    assertClose(at('cosine_with_warmup', [5, 10, 55, 100]), [0.5, 1, 0.5, 0], { rtol: 1e-12, atol: 1e-15 });
+    assertClose(at('linear_with_warmup', [5, 10, 55, 100]), [0.5, 1, 0.5, 0], {
+      rtol: 1e-12,
+      atol: 1e-15,
+    });
+    assertClose(at('cosine_with_warmup', [5, 10, 55, 100]), [0.5, 1, 0.5, 0], {
+      rtol: 1e-12,
+      atol: 1e-15,
+    });
   });
   it('bad arguments are refused', () => {
     assert.throws(() => makeSchedule('warmup_cosine', 0, 0.1), /tTotal must be positive, got 0/);
-    assert.throws(() => makeSchedule('warmup_cosine', 10, 1), /warmup is a proportion in \[0, 1\), got 1/);
+    assert.throws(
+      () => makeSchedule('warmup_cosine', 10, 1),
+      /warmup is a proportion in \[0, 1\), got 1/,
+    );
     assert.throws(() => makeSchedule('nope' as 'constant', 10, 0.1), /unknown schedule 'nope'/);
   });
 });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { clipGradNorm, noGrad } from '../autograd.js';
 import { arange, randint, randn, tensor } from '../creation.js';
 import { MultiheadAttention } from '../nn/attention.js';
@@ -19,7 +19,7 @@ import { Dropout, Embedding, LayerNorm, Linear } from '../nn/layers.js';
 import { Module, ModuleList } from '../nn/module.js';
 import { scope } from '../scope.js';
 import { disposeAll, loadSafetensors, save } from '../serialize.js';
-import { getRngState, manualSeed, setRngState } from '../system.js';
+import { getNumThreads, getRngState, manualSeed, setNumThreads, setRngState } from '../system.js';
 import type { Tensor } from '../tensor.js';
 import { AdamW } from './adamw.js';
 import { BertAdam } from './bert-adam.js';
@@ -78,7 +78,10 @@ class Encoder extends Module {
     super();
     this.token_embedding = new Embedding(vocab, width);
     this.positional_embedding = new Embedding(len, width);
-    this.resblocks = new ModuleList([new Block(width, heads, dropout), new Block(width, heads, dropout)]);
+    this.resblocks = new ModuleList([
+      new Block(width, heads, dropout),
+      new Block(width, heads, dropout),
+    ]);
     this.ln_final = new LayerNorm(width);
     this.head = new Linear(width, 2);
   }
@@ -104,7 +107,13 @@ function tokenBatch(B: number, L: number): { ids: Tensor; labels: Tensor } {
   });
 }
 
-function trainStep(model: Module, opt: Optimizer, loss: () => Tensor, lrScale = 1, clip = 0): number {
+function trainStep(
+  model: Module,
+  opt: Optimizer,
+  loss: () => Tensor,
+  lrScale = 1,
+  clip = 0,
+): number {
   return scope(() => {
     opt.zeroGrad();
     const l = loss();
@@ -114,6 +123,15 @@ function trainStep(model: Module, opt: Optimizer, loss: () => Tensor, lrScale = 
     return l.item();
   });
 }
+
+// These tensors are tiny: one intra-op thread is as fast, and keeps the timing steady when other
+// processes share the cores (spinning thread-pool workers slow small ops down many times over).
+let threads = 0;
+before(() => {
+  threads = getNumThreads();
+  setNumThreads(1);
+});
+after(() => setNumThreads(threads));
 
 describe('toy tasks reach a loss threshold', () => {
   it('MLP learns XOR with AdamW: BCE < 0.02 within 600 steps', () => {
@@ -174,7 +192,9 @@ describe('toy tasks reach a loss threshold', () => {
     assert.ok(loss < 0.1, `loss ${loss} after ${step} steps`);
     model.eval();
     const { ids, labels } = tokenBatch(256, 8);
-    const acc = scope(() => noGrad(() => model.forward(ids).argmax(1).eq(labels).to('float32').mean().item()));
+    const acc = scope(() =>
+      noGrad(() => model.forward(ids).argmax(1).eq(labels).to('float32').mean().item()),
+    );
     assert.ok(acc >= 0.95, `held-out accuracy ${acc}`);
     assert.ok(performance.now() - t0 < 20000);
     ids.dispose();
@@ -198,11 +218,17 @@ describe('resuming from a checkpoint is bit-identical', () => {
 
   async function restore(path: string, model: Module, opt: Optimizer): Promise<void> {
     const { tensors, metadata } = await loadSafetensors(path);
-    const weights = new Map([...tensors].filter(([k]) => !k.startsWith('optimizer.') && k !== 'rng_state'));
+    const weights = new Map(
+      [...tensors].filter(([k]) => !k.startsWith('optimizer.') && k !== 'rng_state'),
+    );
     model.loadStateDict(weights);
     const state: OptimizerState = {
       meta: JSON.parse(metadata.optimizer!) as OptimizerState['meta'],
-      tensors: new Map([...tensors].filter(([k]) => k.startsWith('optimizer.')).map(([k, t]) => [k.slice('optimizer.'.length), t])),
+      tensors: new Map(
+        [...tensors]
+          .filter(([k]) => k.startsWith('optimizer.'))
+          .map(([k, t]) => [k.slice('optimizer.'.length), t]),
+      ),
     };
     opt.loadStateDict(state);
     setRngState(tensors.get('rng_state')!);
@@ -216,13 +242,22 @@ describe('resuming from a checkpoint is bit-identical', () => {
       const make = () => {
         manualSeed(42); // same initial weights
         const model = new Encoder(10, 6, 8, 2, 0.1); // with dropout: the RNG matters
-        const opt = kind === 'BertAdam' ? new BertAdam(model.parameters(), { lr: 1e-2 }) : new AdamW(model.parameters(), { lr: 1e-2 });
+        const opt =
+          kind === 'BertAdam'
+            ? new BertAdam(model.parameters(), { lr: 1e-2 })
+            : new AdamW(model.parameters(), { lr: 1e-2 });
         return { model, opt };
       };
       const run = (model: Module, opt: Optimizer, from: number, to: number) => {
         for (let s = from; s < to; s++) {
           const { ids, labels } = tokenBatch(8, 6);
-          trainStep(model, opt, () => F.crossEntropy((model as Encoder).forward(ids), labels), schedule(s), 1);
+          trainStep(
+            model,
+            opt,
+            () => F.crossEntropy((model as Encoder).forward(ids), labels),
+            schedule(s),
+            1,
+          );
           ids.dispose();
           labels.dispose();
         }

@@ -38,9 +38,15 @@ function collectives(): Record<string, unknown> {
     const g = dist.allGather(tensor([rank, rank, rank, rank], [2, 2]));
     // allGatherWithGrad: loss = Σ w ⊙ gathered with the same w everywhere; the local slice's
     // gradient must be w's rows for this rank, times worldSize.
-    const local = arange(rank * 6, rank * 6 + 6).to('float32').reshape(2, 3).requiresGrad_(true);
+    const local = arange(rank * 6, rank * 6 + 6)
+      .to('float32')
+      .reshape(2, 3)
+      .requiresGrad_(true);
     const all = dist.allGatherWithGrad(local);
-    const w = arange(worldSize * 6).to('float32').reshape(worldSize * 2, 3).add(1);
+    const w = arange(worldSize * 6)
+      .to('float32')
+      .reshape(worldSize * 2, 3)
+      .add(1);
     all.mul(w).sum().backward();
     // averageGradients: rank r's gradient is r+1 everywhere
     const p = new Parameter(tensor([0, 0]));

@@ -31,7 +31,9 @@ export class GradcheckError extends Error {
 /** Σ w_i·out_i in float64, with w from a fixed seed (the same on every call). */
 function weightedSum(out: Tensor, name: string): number {
   if (out.dtype !== 'float64')
-    throw new GradcheckError(`gradcheck(${name}): fn returned ${out.dtype}; run gradcheck in float64`);
+    throw new GradcheckError(
+      `gradcheck(${name}): fn returned ${out.dtype}; run gradcheck in float64`,
+    );
   const v = out.toArray<'float64'>();
   const r = jsRandom(1234);
   let s = 0;
@@ -41,7 +43,10 @@ function weightedSum(out: Tensor, name: string): number {
 
 function weights(out: Tensor): Tensor {
   const r = jsRandom(1234);
-  return tensor(Float64Array.from({ length: out.numel }, () => r() * 2 - 1), out.shape);
+  return tensor(
+    Float64Array.from({ length: out.numel }, () => r() * 2 - 1),
+    out.shape,
+  );
 }
 
 /**
@@ -49,16 +54,23 @@ function weights(out: Tensor): Tensor {
  * gradient when they differ by more than atol + rtol·max(|analytical|, |numerical|).
  * Returns the largest absolute difference seen.
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], o: GradcheckOptions = {}): number {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  o: GradcheckOptions = {},
+): number {
   const eps = o.eps ?? 1e-6;
   const rtol = o.rtol ?? 1e-6;
   const atol = o.atol ?? 1e-8;
   const name = o.name ?? (fn.name || 'fn');
   const checked = inputs.map((x) => x.requiresGrad);
-  if (!checked.some(Boolean)) throw new GradcheckError(`gradcheck(${name}): no input requires grad`);
+  if (!checked.some(Boolean))
+    throw new GradcheckError(`gradcheck(${name}): no input requires grad`);
   inputs.forEach((x, i) => {
     if (checked[i] && x.dtype !== 'float64')
-      throw new GradcheckError(`gradcheck(${name}): input ${i} is ${x.dtype}; gradcheck needs float64`);
+      throw new GradcheckError(
+        `gradcheck(${name}): input ${i} is ${x.dtype}; gradcheck needs float64`,
+      );
   });
   return scope(() => {
     // Analytical: fresh leaves, so gradients already on `inputs` do not interfere.
@@ -81,7 +93,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
         scope(() => {
           const v = Float64Array.from(base);
           v[k] = base[k]! + delta;
-          const args = inputs.map((y, j) => (j === i ? tensor(v, shape) : checked[j] ? y.detach() : y));
+          const args = inputs.map((y, j) =>
+            j === i ? tensor(v, shape) : checked[j] ? y.detach() : y,
+          );
           return noGrad(() => weightedSum(fn(...args), name));
         });
       for (let k = 0; k < base.length; k++) {
