@@ -2,15 +2,17 @@
  * Tensor-layer overhead against libtorch called from C++ directly, in the same run on the same
  * threads: a 2364x768 by 768x3072 float32 matmul (GFLOP/s), and the forward of a ViT-B/16-sized
  * encoder (12 pre-LN blocks of nn.MultiheadAttention + QuickGELU MLP 4x, width 768, 12 heads,
- * 197 tokens, batch 12) in seconds. Both sides: gradient recording off, one warm-up, median of
- * T2VLP_BENCH_REPS runs (default 3; at least 5 for the matmul). The C++ side is
- * bench/cpp/matmul_vit.cpp, compiled with g++ against the libtorch the addon uses
- * (native/find-libtorch.mjs) and cached under build/bench/.
+ * 197 tokens, batch 12) in seconds. Gradient recording is off on both sides. The C++ side
+ * (bench/cpp/matmul_vit.cpp, compiled with g++ against the addon's libtorch, cached under
+ * build/bench/) runs as a child process that times one computation per request, so TypeScript and
+ * C++ runs alternate: one warm-up each, then the median of T2VLP_BENCH_REPS pairs (default 3; at
+ * least 7 for the matmul).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   getNumThreads,
@@ -35,15 +37,10 @@ const BATCH = 12;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function timeMedian(fn: () => void, reps: number): number {
-  fn(); // warm-up
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push((performance.now() - t0) / 1000);
-  }
-  return median(ts);
+function seconds(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return (performance.now() - t0) / 1000;
 }
 
 /** A CLIP residual block (pre-LN), batch-first [N, L, W]. */
@@ -106,19 +103,64 @@ function buildCpp(): string {
   return BINARY;
 }
 
+/** The C++ baseline process: `time('vit')` runs one forward there and resolves with its seconds. */
+class CppBaseline {
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly lines: AsyncIterator<string>,
+    readonly threads: number,
+  ) {}
+
+  static async start(bin: string, threads: number): Promise<CppBaseline> {
+    const child = spawn(bin, [String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    const m = /^ready (\d+)$/.exec(first.done ? '' : first.value);
+    if (!m) throw new Error(`${bin} did not start: ${first.done ? stderr : first.value}`);
+    return new CppBaseline(child, lines, Number(m[1]));
+  }
+
+  async time(what: 'matmul' | 'vit'): Promise<number> {
+    this.child.stdin.write(`${what}\n`);
+    const r = await this.lines.next();
+    const v = r.done ? NaN : Number(r.value);
+    if (!Number.isFinite(v))
+      throw new Error(`C++ baseline answered '${r.done ? '(end)' : r.value}' to ${what}`);
+    return v;
+  }
+
+  close(): void {
+    this.child.stdin.end('quit\n');
+  }
+}
+
 export default async function bench(): Promise<void> {
   const reps = Number(process.env.T2VLP_BENCH_REPS ?? 3);
   const threads = getNumThreads();
+  let cpp: CppBaseline | null = null;
+  try {
+    cpp = await CppBaseline.start(buildCpp(), threads);
+  } catch (e) {
+    console.log(`C++ baseline skipped: ${(e as Error).message.split('\n').slice(0, 5).join('\n')}`);
+  }
   console.log(
-    `threads: ${threads} (libtorch intra-op), repetitions: median of ${reps} after a warm-up`,
+    `threads: ${threads} (libtorch intra-op${cpp ? `; C++ baseline ${cpp.threads}` : ''}), ` +
+      `median of ${reps} alternating runs after a warm-up (matmul: ${Math.max(reps, 7)})`,
   );
   manualSeed(0);
 
   // Matmul
   const a = randn([M, K]).keep();
   const b = randn([K, N]).keep();
-  const mmS = timeMedian(() => scope(() => noGrad(() => void a.matmul(b))), Math.max(reps, 5));
-  const gflops = (2 * M * K * N) / mmS / 1e9;
+  const tsMatmul = () => seconds(() => scope(() => noGrad(() => void a.matmul(b))));
+  const mm = { ts: [] as number[], cpp: [] as number[] };
+  for (let i = 0; i <= Math.max(reps, 7); i++) {
+    const t = tsMatmul();
+    const c = cpp ? await cpp.time('matmul') : NaN;
+    if (i > 0) (mm.ts.push(t), mm.cpp.push(c)); // run 0 is the warm-up
+  }
   a.dispose();
   b.dispose();
 
@@ -126,8 +168,8 @@ export default async function bench(): Promise<void> {
   const blocks = new nn.ModuleList(Array.from({ length: LAYERS }, () => new Block()));
   blocks.eval();
   const x = randn([BATCH, TOKENS, WIDTH]).keep();
-  const vitS = timeMedian(
-    () =>
+  const tsVit = () =>
+    seconds(() =>
       scope(() =>
         noGrad(() => {
           let y = x;
@@ -135,32 +177,36 @@ export default async function bench(): Promise<void> {
           return y;
         }),
       ).dispose(),
-    reps,
-  );
+    );
+  const vit = { ts: [] as number[], cpp: [] as number[] };
+  for (let i = 0; i <= reps; i++) {
+    const t = tsVit();
+    const c = cpp ? await cpp.time('vit') : NaN;
+    if (i > 0) (vit.ts.push(t), vit.cpp.push(c));
+  }
   x.dispose();
   blocks.dispose();
+  cpp?.close();
 
+  const gflops = (s: number) => (2 * M * K * N) / s / 1e9;
+  const [mmTs, vitTs] = [median(mm.ts), median(vit.ts)];
   console.log(
-    `matmul ${M}x${K} @ ${K}x${N} float32, TypeScript: ${(mmS * 1000).toFixed(1)} ms, ${gflops.toFixed(1)} GFLOP/s`,
+    `matmul ${M}x${K} @ ${K}x${N} float32, TypeScript: ${(mmTs * 1000).toFixed(1)} ms, ${gflops(mmTs).toFixed(1)} GFLOP/s`,
   );
   console.log(
-    `ViT-B/16 encoder forward (${LAYERS} layers, ${BATCH}x${TOKENS}x${WIDTH}), TypeScript: ${vitS.toFixed(3)} s`,
+    `ViT-B/16 encoder forward (${LAYERS} layers, ${BATCH}x${TOKENS}x${WIDTH}), TypeScript: ${vitTs.toFixed(3)} s`,
   );
-
-  let cpp: { threads: number; matmul_s: number; matmul_gflops: number; vit_s: number };
-  try {
-    const bin = buildCpp();
-    const out = run(bin, [String(threads), String(reps)]);
-    cpp = JSON.parse(out.split('\n').pop()!) as typeof cpp;
-  } catch (e) {
-    console.log(`C++ baseline skipped: ${(e as Error).message.split('\n').slice(0, 5).join('\n')}`);
-    return;
-  }
+  if (!cpp) return;
+  const [mmCpp, vitCpp] = [median(mm.cpp), median(vit.cpp)];
   console.log(
-    `matmul, C++ libtorch: ${(cpp.matmul_s * 1000).toFixed(1)} ms, ${cpp.matmul_gflops.toFixed(1)} GFLOP/s (threads ${cpp.threads})`,
+    `matmul, C++ libtorch: ${(mmCpp * 1000).toFixed(1)} ms, ${gflops(mmCpp).toFixed(1)} GFLOP/s`,
   );
-  console.log(`ViT-B/16 encoder forward, C++ libtorch: ${cpp.vit_s.toFixed(3)} s`);
+  console.log(`ViT-B/16 encoder forward, C++ libtorch: ${vitCpp.toFixed(3)} s`);
   console.log(
-    `ratio TypeScript / C++: matmul GFLOP/s ${(gflops / cpp.matmul_gflops).toFixed(3)}, ViT forward time ${(vitS / cpp.vit_s).toFixed(3)}`,
+    `ratio TypeScript / C++: matmul GFLOP/s ${(gflops(mmTs) / gflops(mmCpp)).toFixed(3)}, ` +
+      `ViT forward time ${(vitTs / vitCpp).toFixed(3)}`,
+  );
+  console.log(
+    `(all ViT runs, s: TypeScript ${vit.ts.map((v) => v.toFixed(2)).join(' ')}; C++ ${vit.cpp.map((v) => v.toFixed(2)).join(' ')})`,
   );
 }

@@ -2,21 +2,24 @@
 // TypeScript layer is compared with: a 2364x768 by 768x3072 float32 matmul, and the forward of a
 // ViT-B/16-sized encoder (12 pre-LN blocks, width 768, 12 heads, 197 tokens, batch 12,
 // QuickGELU MLP 4x) built from the same calls the TypeScript modules make (at::layer_norm,
-// at::linear, at::scaled_dot_product_attention). Gradient recording is off (NoGradGuard, as the
-// TypeScript side's noGrad), one warm-up run, then the median of `reps` runs.
+// at::linear, at::scaled_dot_product_attention), with gradient recording off (NoGradGuard, as
+// the TypeScript side's noGrad).
 //
-// Usage: matmul_vit <threads> <reps>; prints one JSON line:
-//   {"threads":2,"matmul_s":0.1,"matmul_gflops":100,"vit_s":5.0}
-// Built and run by bench/tensor.bench.ts (g++ with node native/find-libtorch.mjs flags).
+// Usage: matmul_vit <threads>. It prints `ready <threads>`, then answers each line on stdin:
+// `matmul` or `vit` runs that computation once and prints its seconds; `quit` (or end of input)
+// exits. The bench drives it so that TypeScript and C++ runs alternate, which keeps a change of
+// machine load from favouring one side. Built and run by bench/tensor.bench.ts (g++ with the
+// flags of node native/find-libtorch.mjs).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <iostream>
+#include <string>
 #include <vector>
 
 namespace {
@@ -27,14 +30,6 @@ double seconds(const std::function<void()>& fn) {
   auto t0 = std::chrono::steady_clock::now();
   fn();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median(const std::function<void()>& fn, int reps) {
-  fn();  // warm-up
-  std::vector<double> ts;
-  for (int i = 0; i < reps; ++i) ts.push_back(seconds(fn));
-  std::sort(ts.begin(), ts.end());
-  return ts[ts.size() / 2];
 }
 
 struct Block {
@@ -67,27 +62,31 @@ at::Tensor blockForward(const Block& b, const at::Tensor& x) {
 
 int main(int argc, char** argv) {
   int threads = argc > 1 ? std::atoi(argv[1]) : 0;
-  int reps = argc > 2 ? std::atoi(argv[2]) : 3;
   if (threads > 0) at::set_num_threads(threads);
   at::manual_seed(0);
   c10::NoGradGuard noGrad;
 
-  const int64_t M = 2364, K = 768, Nn = 3072;
-  at::Tensor a = at::randn({M, K}), bm = at::randn({K, Nn});
-  double mm = median([&] { at::matmul(a, bm); }, std::max(reps, 5));
-  double gflops = 2.0 * M * K * Nn / mm / 1e9;
-
+  at::Tensor a = at::randn({2364, 768}), bm = at::randn({768, 3072});
   std::vector<Block> blocks;
   for (int i = 0; i < kLayers; ++i) blocks.push_back(makeBlock());
   at::Tensor x = at::randn({kBatch, kTokens, kWidth});
-  double vit = median(
-      [&] {
-        at::Tensor y = x;
-        for (const Block& b : blocks) y = blockForward(b, y);
-      },
-      reps);
+  auto matmul = [&] { at::matmul(a, bm); };
+  auto vit = [&] {
+    at::Tensor y = x;
+    for (const Block& b : blocks) y = blockForward(b, y);
+  };
 
-  std::printf("{\"threads\":%d,\"matmul_s\":%.6f,\"matmul_gflops\":%.2f,\"vit_s\":%.6f}\n", at::get_num_threads(), mm,
-              gflops, vit);
+  std::printf("ready %d\n", at::get_num_threads());
+  std::fflush(stdout);
+  std::string cmd;
+  while (std::getline(std::cin, cmd) && cmd != "quit") {
+    if (cmd == "matmul")
+      std::printf("%.6f\n", seconds(matmul));
+    else if (cmd == "vit")
+      std::printf("%.6f\n", seconds(vit));
+    else
+      std::printf("error unknown command '%s'\n", cmd.c_str());
+    std::fflush(stdout);
+  }
   return 0;
 }

@@ -9,14 +9,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   arange,
+  bernoulli,
   cat,
   empty,
   eye,
   full,
   fromBytes,
   linspace,
+  multinomial,
   ones,
   rand,
+  randLike,
+  randnLike,
   randint,
   randn,
   randperm,
@@ -238,7 +242,17 @@ describe('seeded random draws', () => {
 
   it('draws repeat after manualSeed and stay in range', () =>
     scope(() => {
-      const draw = () => [rand([50]), randn([50], 'float64'), randint(-3, 4, [50]), randperm(20)];
+      const probs = tensor([0.1, 0.0, 0.6, 0.3]);
+      const draw = () => [
+        rand([50]),
+        randn([50], 'float64'),
+        randint(-3, 4, [50]),
+        randperm(20),
+        multinomial(probs, 20, true),
+        bernoulli(full([50], 0.5)),
+        randLike(probs),
+        randnLike(probs),
+      ];
       manualSeed(123);
       const first = draw();
       manualSeed(123);
@@ -253,6 +267,13 @@ describe('seeded random draws', () => {
         Array.from({ length: 20 }, (_, i) => i),
       );
       assert.ok(!rand([50]).equal(u!), 'the next draw differs');
+      const picks = values(first[4]!);
+      assert.ok(
+        picks.every((i) => i === 0 || i === 2 || i === 3),
+        'multinomial never picks a zero-probability class',
+      );
+      assert.ok(values(first[5]!).every((v) => v === 0 || v === 1));
+      assert.deepEqual(first[6]!.shape, [4]);
     }));
 
   it('getRngState/setRngState replays the same draws', () =>

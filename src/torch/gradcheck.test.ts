@@ -122,6 +122,7 @@ describe('gradcheck: reductions', () => {
     ],
     ['topk values', (a) => a.topk(2).values, () => [x([2, 5])]],
     ['sort values', (a) => a.sort(-1, true).values, () => [x([2, 5])]],
+    ['stable sort values', (a) => a.sort(0, false, true).values, () => [x([5, 2])]],
     ['cumsum on a transposed input', (a) => a.t().cumsum(1), () => [x([3, 4])]],
   ]);
 });
@@ -136,7 +137,13 @@ describe('gradcheck: shape and indexing', () => {
     ],
     [
       'squeeze, unsqueeze, expand, repeat',
-      (a) => a.unsqueeze(0).squeeze(0).expand(2, 3, 4).repeat(1, 2, 1),
+      (a) =>
+        a
+          .unsqueeze(0)
+          .squeeze(0)
+          .expand(2, 3, 4)
+          .repeat(1, 2, 1)
+          .add(a.squeeze().unsqueeze(1).sum()),
       () => [x([2, 1, 4])],
     ],
     ['repeatInterleave', (a) => a.repeatInterleave(2, 1), () => [x([2, 3])]],
@@ -147,7 +154,12 @@ describe('gradcheck: shape and indexing', () => {
     ],
     [
       'split, chunk, unbind',
-      (a) => a.split([1, 3], 1)[1]!.mul(a.chunk(2, 1)[0]!.sum()).add(a.unbind(0)[1]!.sum()),
+      (a) =>
+        a
+          .split([1, 3], 1)[1]!
+          .mul(a.chunk(2, 1)[0]!.sum())
+          .add(a.unbind(0)[1]!.sum())
+          .add(a.split(2, 1)[1]!.sum()),
       () => [x([2, 4])],
     ],
     [
@@ -284,6 +296,17 @@ describe('gradcheck: linear algebra and nn functions', () => {
     ],
     ['dropout outside training is the identity', (a) => F.dropout(a, 0.5, false), () => [x([4])]],
   ]);
+});
+
+describe('gradients finite differences cannot check', () => {
+  it('dropout in training: the gradient is the kept mask / (1 − p)', () =>
+    scope(() => {
+      const a = x([2000]);
+      const y = F.dropout(a, 0.25, true);
+      y.sum().backward();
+      const kept = y.ne(0).to('float64').div(0.75);
+      assert.ok(a.grad!.equal(kept));
+    }));
 });
 
 describe('gradcheck itself', () => {

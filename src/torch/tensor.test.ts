@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { arange, full, ones, tensor, zeros } from './creation.js';
+import * as F from './nn/functional.js';
 import { scope } from './scope.js';
 import { Tensor } from './tensor.js';
 import { assertClose, uniformValues, values } from './testing/index.js';
@@ -698,10 +699,10 @@ describe('matrix products', () => {
       const bias = tensor(Float64Array.from([0.5, -0.5]));
       const inp = tensor(Float64Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
       const lin = [1 - 3 + 0.5, 2 + 2 - 0.5, 4 - 6 + 0.5, 8 + 5 - 0.5];
-      const { linear } = {
-        linear: (i: Tensor, ww: Tensor, bb?: Tensor) => i.matmul(ww.t()).add(bb ?? 0),
-      };
-      assertClose(linear(inp, w, bias), lin);
+      assertClose(F.linear(inp, w, bias), lin, { rtol: 1e-12 });
+      assertClose(F.linear(inp, w), [1 - 3, 2 + 2, 4 - 6, 8 + 5], { rtol: 1e-12 });
+      // a transposed weight (non-contiguous) gives the same
+      assertClose(F.linear(inp, w.t().contiguous().t(), bias), lin, { rtol: 1e-12 });
       // addmm(bias, x, Wᵀ) = the same, with beta and alpha
       assertClose(bias.addmm(inp, w.t()), lin, { rtol: 1e-12 });
       assertClose(

@@ -2,7 +2,7 @@
  * nn.MultiheadAttention against a composed implementation with the same parameters (projections
  * with matmul, per-head softmax(q kᵀ/√d + mask) v written out, heads merged, out_proj), in float64
  * at 1e-10: self- and cross-attention, both layouts, additive masks [L, S], [N·H, L, S] and
- * [N, 1, L, S], boolean masks (true = may attend), key padding, and both together; gradients by
+ * [N, 1, L, S], boolean masks (true = blocked, as in PyTorch), key padding, and both together; gradients by
  * finite differences; dropout only in training.
  */
 import assert from 'node:assert/strict';
@@ -123,7 +123,7 @@ describe('MultiheadAttention against the composed computation', () => {
       m.dispose();
     }));
 
-  it('boolean masks: true marks the keys a query may attend to', () =>
+  it('boolean masks: true marks the keys a query may not attend to (PyTorch's convention)', () =>
     scope(() => {
       const { x, k, v } = inputs();
       const m = makeMha(true);
@@ -131,14 +131,14 @@ describe('MultiheadAttention against the composed computation', () => {
       allow.select(1, 0).fill_(true);
       const additive = zeros([L, S], 'float64').maskedFill(allow.logicalNot(), -Infinity);
       assertClose(
-        m.forward(x, k, v, { attnMask: allow }),
+        m.forward(x, k, v, { attnMask: allow.logicalNot() }),
         composed(m, x, k, v, additive, null),
         tol,
       );
       const allow4 = rand([N, 1, L, S]).gt(0.5);
       allow4.select(3, 4).fill_(true);
       const add4 = zeros([N, 1, L, S], 'float64').maskedFill(allow4.logicalNot(), -Infinity);
-      assertClose(m.forward(x, k, v, { attnMask: allow4 }), composed(m, x, k, v, add4, null), tol);
+      assertClose(m.forward(x, k, v, { attnMask: allow4.logicalNot() }), composed(m, x, k, v, add4, null), tol);
       m.dispose();
     }));
 

@@ -20,7 +20,7 @@ export interface MultiheadAttentionOptions {
 
 export interface AttentionCallOptions {
   /**
-   * Additive float mask (-inf blocks) or boolean mask (true = may attend):
+   * Additive float mask (-inf blocks) or boolean mask (true = may NOT attend, as in PyTorch):
    * [L, S] for all, [N*heads, L, S] as in PyTorch, or [N, 1 | heads, L, S].
    */
   attnMask?: Tensor | null;
@@ -98,7 +98,7 @@ export class MultiheadAttention extends Module {
       else if (s.length === 3) m = a.reshape(N, this.numHeads, L, S);
       else if (s.length === 4) m = a;
       else throw new RangeError(`MultiheadAttention: attnMask of rank ${s.length}; expected 2, 3 or 4`);
-      if (m.dtype === 'bool') m = zeros(m.shape, dtype).maskedFill(m.logicalNot(), -Infinity);
+      if (m.dtype === 'bool') m = zeros(m.shape, dtype).maskedFill(m, -Infinity);
       else if (m.dtype !== dtype) m = m.to(dtype);
     }
     if (o.keyPaddingMask) {
