@@ -123,7 +123,7 @@ describe('MultiheadAttention against the composed computation', () => {
       m.dispose();
     }));
 
-  it('boolean masks: true marks the keys a query may not attend to (PyTorch's convention)', () =>
+  it('boolean masks: true marks the keys a query may not attend to, as in PyTorch', () =>
     scope(() => {
       const { x, k, v } = inputs();
       const m = makeMha(true);
