@@ -159,7 +159,11 @@ export default async function bench(): Promise<void> {
   for (let i = 0; i <= Math.max(reps, 7); i++) {
     const t = tsMatmul();
     const c = cpp ? await cpp.time('matmul') : NaN;
-    if (i > 0) (mm.ts.push(t), mm.cpp.push(c)); // run 0 is the warm-up
+    if (i > 0) {
+      // run 0 is the warm-up
+      mm.ts.push(t);
+      mm.cpp.push(c);
+    }
   }
   a.dispose();
   b.dispose();
@@ -182,7 +186,10 @@ export default async function bench(): Promise<void> {
   for (let i = 0; i <= reps; i++) {
     const t = tsVit();
     const c = cpp ? await cpp.time('vit') : NaN;
-    if (i > 0) (vit.ts.push(t), vit.cpp.push(c));
+    if (i > 0) {
+      vit.ts.push(t);
+      vit.cpp.push(c);
+    }
   }
   x.dispose();
   blocks.dispose();

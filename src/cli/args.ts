@@ -46,7 +46,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
       out._.push(a);
       continue;
     }
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const [name, given] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    let value = given;
     const o = spec.options[name];
     if (!o && name.startsWith('no-') && spec.options[name.slice(3)]?.type === 'boolean') {
       out[camel(name.slice(3))] = false;

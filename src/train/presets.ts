@@ -69,7 +69,7 @@ export const PRESETS: Record<string, TrainSettings> = {
   didemo: { ...REFERENCE, epochs: 5, lr: 5e-5, warmup: 0.1, featureFramerate: 2, newModuleLr: 5e-6 },
   demo: {
     ...REFERENCE,
-    epochs: 5,
+    epochs: 16,
     batchSize: 24,
     lr: 1e-3,
     coefLr: 1,

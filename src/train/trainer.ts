@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   batchToTensors,
   collate,

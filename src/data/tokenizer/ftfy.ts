@@ -145,7 +145,6 @@ function fixC1Controls(text: string): string {
 
 function fixEncodingOneStep(text: string): string {
   if (text.length === 0) return text;
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(text) || !isBad(text)) return text;
   const possible: string[] = [];
   for (const name of CHARMAP_ENCODINGS) {

@@ -113,7 +113,11 @@ function collectRefs(root: unknown): TensorRef[] {
     if (typeof x !== 'object' || x === null || seen.has(x)) return;
     seen.add(x);
     if (x instanceof TensorRef) refs.push(x);
-    else if (x instanceof Map) for (const [k, v] of x) (walk(k), walk(v));
+    else if (x instanceof Map)
+      for (const [k, v] of x) {
+        walk(k);
+        walk(v);
+      }
     else if (Array.isArray(x) || x instanceof Set) for (const v of x) walk(v);
     else if (x instanceof PickleObject)
       [x.args, x.kwargs, x.state, x.listItems, x.dictItems].forEach(walk);

@@ -28,7 +28,7 @@ function naiveConv(
   dil: number[],
   groups: number,
 ): { out: number[]; shape: number[] } {
-  const [N, C, ...S] = xs as [number, number, ...number[]];
+  const [N, , ...S] = xs as [number, number, ...number[]];
   const [O, Cg, ...K] = ws as [number, number, ...number[]];
   const D = S.length;
   const outS = S.map(
