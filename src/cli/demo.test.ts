@@ -31,3 +31,15 @@ test('demo --json prints the retrieval table, a query answer and one JSON object
   assert.ok(Math.abs(last.retrieval.chance.R1 - 100 / 6) < 1e-9, 'chance R@1 over the 6 test videos');
   assert.ok(last.seconds > 0);
 });
+
+test('demo --query ranks the test videos for that text', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 't2vlp-demo-')), 'demo');
+  const r = await runCli(['demo', '--dir', dir, '--videos', '30', '--epochs', '1', '--finetune-epochs', '1', '--batch-size', '8', '--query', 'a red circle moves left', '--json', '--quiet']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /query: "a red circle moves left"/);
+  const last = JSON.parse(r.out.split('\n').at(-1)!) as { query: { text: string; top: { videoId: string; score: number }[] } };
+  assert.equal(last.query.text, 'a red circle moves left');
+  assert.equal(last.query.top.length, 5);
+  const scores = last.query.top.map((t) => t.score);
+  assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'results are in descending score order');
+});

@@ -29,6 +29,8 @@ export interface RetrievalEvalResult {
   shape: [number, number];
   videoIds: string[];
   captions: string[];
+  /** The L2-normalised meanP embedding of each video, row-major [videos, E] (for further queries). */
+  videoEmbeddings: { data: Float32Array; shape: [number, number] };
 }
 
 export async function evaluateRetrieval(model: T2VLP, dataset: Dataset, o: RetrievalEvalOptions): Promise<RetrievalEvalResult> {
@@ -54,7 +56,6 @@ export async function evaluateRetrieval(model: T2VLP, dataset: Dataset, o: Retri
   if (!captions.length) throw new RangeError(`evaluateRetrieval: ${dataset.name} ${dataset.split} has no captions`);
   const total = captions.length + videoIds.length;
   let done = 0;
-  const model_ = model;
   const wasTraining = model.training;
   model.eval();
   const textParts: Tensor[] = [];
@@ -66,7 +67,7 @@ export async function evaluateRetrieval(model: T2VLP, dataset: Dataset, o: Retri
         noGrad(() =>
           scope(() => {
             const t = o.tokenizer.batch(part, { maxWords: o.maxWords ?? 32 });
-            return model_.encodeText(t.inputIds, t.attentionMask).embedding;
+            return model.encodeText(t.inputIds, t.attentionMask).embedding;
           }),
         ).keep(),
       );
@@ -81,16 +82,20 @@ export async function evaluateRetrieval(model: T2VLP, dataset: Dataset, o: Retri
             const ts = clips.map((c) => clipToTensors(c));
             const frames = stack(ts.map((t) => t.frames));
             const mask = stack(ts.map((t) => t.mask));
-            return model_.encodeVideo(frames, mask).embedding;
+            return model.encodeVideo(frames, mask).embedding;
           }),
         ).keep(),
       );
       done += clips.length;
       o.onProgress?.(done, total);
     }
-    const sim = noGrad(() =>
-      scope(() => cat(textParts).matmul(cat(videoParts).t()).mul(model_.clip.logit_scale.exp().to('float32')).toArray()),
-    ) as Float32Array;
+    const [sim, videoData] = noGrad(() =>
+      scope(() => {
+        const videos = cat(videoParts);
+        const logits = cat(textParts).matmul(videos.t()).mul(model.clip.logit_scale.exp().to('float32'));
+        return [logits.toArray() as Float32Array, videos.toArray() as Float32Array];
+      }),
+    );
     const shape: [number, number] = [captions.length, videoIds.length];
     const oneEach = captions.length === videoIds.length && captionVideo.every((v, i) => v === i);
     const { t2v, v2t } = oneEach
@@ -99,7 +104,8 @@ export async function evaluateRetrieval(model: T2VLP, dataset: Dataset, o: Retri
           v2t: retrievalMetrics({ data: transpose(sim, shape), shape: [shape[1], shape[0]] }),
         }
       : retrievalMetricsMulti({ data: sim, shape }, captionVideo);
-    return { t2v, v2t, sim, shape, videoIds, captions };
+    const videoEmbeddings = { data: videoData, shape: [videoIds.length, videoData.length / videoIds.length] as [number, number] };
+    return { t2v, v2t, sim, shape, videoIds, captions, videoEmbeddings };
   } finally {
     for (const t of [...textParts, ...videoParts]) t.dispose();
     if (wasTraining) model.train();

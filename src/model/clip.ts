@@ -8,11 +8,6 @@ import { type T2VLPConfig, visionHeads } from './config.js';
 import { Transformer, type TransformerRunOptions } from './transformer.js';
 import { VisualTransformer, type VisualOutput } from './visual.js';
 
-function param(t: Tensor): nn.Parameter {
-  const p = new nn.Parameter(t);
-  t.dispose();
-  return p;
-}
 
 export interface TubeOutput {
   /** softmax over each frame's patches of center · patch: [B, T, K, N]. */
@@ -46,11 +41,11 @@ export class CLIP extends nn.Module {
     this.local_visual = new VisualTransformer(c.imageResolution, c.visionPatchSize, c.visionWidth, c.tubeLayers, vh, c.embedDim);
     this.transformer = new Transformer(c.textWidth, c.textLayers, c.textHeads);
     this.token_embedding = new nn.Embedding(c.vocabSize, c.textWidth);
-    this.positional_embedding = param(randn([c.contextLength, c.textWidth]).mul(0.01));
+    this.positional_embedding = nn.Parameter.adopt(scope(() => randn([c.contextLength, c.textWidth]).mul(0.01)));
     this.ln_final = new nn.LayerNorm(c.textWidth);
-    this.text_projection = param(randn([c.textWidth, c.embedDim]).mul(c.textWidth ** -0.5));
-    this.logit_scale = param(scalarTensor(Math.log(1 / 0.07)));
-    this.fusion_center = param(randn([1, 1, c.numCenters, c.visionWidth]).mul(c.visionWidth ** -0.5));
+    this.text_projection = nn.Parameter.adopt(scope(() => randn([c.textWidth, c.embedDim]).mul(c.textWidth ** -0.5)));
+    this.logit_scale = nn.Parameter.adopt(scalarTensor(Math.log(1 / 0.07)));
+    this.fusion_center = nn.Parameter.adopt(scope(() => randn([1, 1, c.numCenters, c.visionWidth]).mul(c.visionWidth ** -0.5)));
     this.fusion_proj_center = new nn.Linear(c.visionWidth, c.embedDim);
     this.lm_head = new nn.Linear(c.textWidth, c.embedDim);
     this.initialize();

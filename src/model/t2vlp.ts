@@ -12,7 +12,7 @@
  *   uses); `.eot` [B, E] is the raw end-of-text feature; `.embedding` [B, E] is `eot` L2-normalised.
  * - `similarity(t, v)` = exp(logit_scale) · t.embedding · v.embeddingᵀ, rows text, columns video.
  */
-import { dist, F, nn, scope, type DType, type Tensor } from '../torch/index.js';
+import { dist, F, nn, ones, scope, type DType, type Tensor } from '../torch/index.js';
 import { type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
 import { CLIP } from './clip.js';
 import { alignLoss, contrastiveLoss, textCenters } from './losses.js';
@@ -115,7 +115,7 @@ export class T2VLP extends nn.Module {
       const { hidden, middle } = this.clip.encodeImage(x);
       const perFrame = this.#f32(hidden.select(1, 0).reshape(B, T, -1)); // [B, T, E]
       const tubes = this.#f32(this.clip.tubeTokens(middle, mask).tokens); // [B, K, E]
-      const m = mask ?? perFrame.select(2, 0).mul(0).add(1);
+      const m = mask ?? ones([B, T], 'int64');
       return { frames: perFrame, tubes, embedding: meanPooledVideo(perFrame, m) };
     });
   }

@@ -6,14 +6,9 @@
  * The same module class serves as the tube encoder `local_visual`, of which only the
  * transformer, ln_post and proj run (its other parameters exist so checkpoints load).
  */
-import { cat, nn, noGrad, randn, scope, type Tensor } from '../torch/index.js';
+import { cat, nn, randn, scope, type Tensor } from '../torch/index.js';
 import { Transformer, type TransformerRunOptions } from './transformer.js';
 
-function param(t: Tensor): nn.Parameter {
-  const p = new nn.Parameter(t);
-  t.dispose();
-  return p;
-}
 
 export interface VisualOutput {
   /** ln_post(all tokens) @ proj: [BT, tokens, E]. */
@@ -43,12 +38,12 @@ export class VisualTransformer extends nn.Module {
     const grid = resolution / patchSize;
     const scale = width ** -0.5;
     this.conv1 = new nn.Conv2d(3, width, patchSize, { stride: patchSize, bias: false });
-    this.class_embedding = param(noGrad(() => randn([width]).mul(scale)));
-    this.positional_embedding = param(noGrad(() => randn([grid * grid + 1, width]).mul(scale)));
+    this.class_embedding = nn.Parameter.adopt(scope(() => randn([width]).mul(scale)));
+    this.positional_embedding = nn.Parameter.adopt(scope(() => randn([grid * grid + 1, width]).mul(scale)));
     this.ln_pre = new nn.LayerNorm(width);
     this.transformer = new Transformer(width, layers, heads);
     this.ln_post = new nn.LayerNorm(width);
-    this.proj = param(noGrad(() => randn([width, outputDim]).mul(scale)));
+    this.proj = nn.Parameter.adopt(scope(() => randn([width, outputDim]).mul(scale)));
   }
 
   /** Patch + class embeddings with positions, after ln_pre: frames [BT, 3, H, W] → [BT, tokens, Wv]. */

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { ClipTokenizer, generateSyntheticDataset } from '../../data/index.js';
 import { chanceRetrievalMetrics, evaluateRetrieval, formatRetrievalTable, type RetrievalMetrics } from '../../eval/index.js';
 import { T2VLP } from '../../model/index.js';
-import { manualSeed, setNumThreads } from '../../torch/index.js';
+import { manualSeed, noGrad, scope, setNumThreads, tensor } from '../../torch/index.js';
 import { PRESETS, Progress, trainStage1, type TrainSettings } from '../../train/index.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -80,9 +80,8 @@ async function run(a: ParsedArgs): Promise<number> {
 
     // The query: a test caption (its row of the evaluation matrix), or --query encoded afresh.
     const query = (a.query as string | undefined) ?? result.captions[0]!;
-    const ranked = a.query
-      ? await rankVideos(model, tokenizer, videos, test, query, stage1.maxWords)
-      : result.videoIds.map((videoId, j) => ({ videoId, score: result.sim[j]! }));
+    const scores = a.query ? queryScores(model, tokenizer, result.videoEmbeddings, query, stage1.maxWords) : result.sim;
+    const ranked = result.videoIds.map((videoId, j) => ({ videoId, score: scores[j]! }));
     ranked.sort((x, y) => y.score - x.score);
     console.log(`\nquery: "${query}"`);
     const captionOf = new Map(test.samples.map((s) => [s.videoId, s.caption ?? '']));
@@ -104,17 +103,22 @@ async function run(a: ParsedArgs): Promise<number> {
   }
 }
 
-async function rankVideos(
+/** exp(logit_scale) · query · videosᵀ against the embeddings the evaluation already computed. */
+function queryScores(
   model: T2VLP,
   tokenizer: ClipTokenizer,
-  videos: ReturnType<typeof trainingVideoReader>,
-  test: Awaited<ReturnType<typeof readSplit>>,
+  videos: { data: Float32Array; shape: [number, number] },
   query: string,
   maxWords: number,
-): Promise<{ videoId: string; score: number }[]> {
-  const one = { ...test, samples: [{ ...test.samples[0]!, caption: query }, ...test.samples.slice(1)] };
-  const r = await evaluateRetrieval(model, one, { tokenizer, videoReader: videos, maxWords });
-  return r.videoIds.map((videoId, j) => ({ videoId, score: r.sim[j]! }));
+): Float32Array {
+  return noGrad(() =>
+    scope(() => {
+      const t = tokenizer.batch([query], { maxWords });
+      const q = model.encodeText(t.inputIds, t.attentionMask).embedding;
+      const v = tensor(videos.data, videos.shape);
+      return q.matmul(v.t()).mul(model.clip.logit_scale.exp()).toArray() as Float32Array;
+    }),
+  );
 }
 
 const command: Command = { spec, run };

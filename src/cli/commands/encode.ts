@@ -18,6 +18,7 @@ import {
   type EmbeddingsData,
 } from '../../serve/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
 import type { Command } from '../command.js';
 
 const spec: CommandSpec = {
@@ -38,20 +39,9 @@ const spec: CommandSpec = {
     text: { type: 'string', help: 'one text to encode' },
     out: { type: 'string', help: 'embeddings file to write (safetensors; replaced atomically)' },
     batch: { type: 'int', help: 'videos or texts per forward pass', default: 16 },
-    dtype: {
-      type: 'string',
-      help: 'weights dtype: float32 or bfloat16',
-      default: 'float32',
-      choices: ['float32', 'bfloat16'],
-    },
-    frames: { type: 'int', help: "frames sampled per video (default: the model's numFrames)" },
-    fps: {
-      type: 'int',
-      help: 'frames taken per second of video (feature_framerate; 0 = all)',
-      default: 2,
-    },
-    concurrency: { type: 'int', help: 'videos decoded at once', default: 2 },
-    'max-words': { type: 'int', help: 'tokens per text, start and end included', default: 32 },
+    dtype: DTYPE_OPTION,
+    ...VIDEO_INPUT_OPTIONS,
+    'max-words': MAX_WORDS_OPTION,
     quiet: { type: 'boolean', help: 'no progress lines on stderr' },
   },
 };

@@ -21,6 +21,7 @@ import {
   videoReaderFor,
 } from '../../serve/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
 import type { Command } from '../command.js';
 import { DATASETS, readSplit, type DatasetName } from '../setup.js';
 
@@ -49,20 +50,9 @@ const spec: CommandSpec = {
     },
     'video-dir': { type: 'string', help: 'folder with <video_id>.mp4 (default: DIR/videos)' },
     batch: { type: 'int', help: 'videos or captions per forward pass', default: 32 },
-    dtype: {
-      type: 'string',
-      help: 'weights dtype: float32 or bfloat16',
-      default: 'float32',
-      choices: ['float32', 'bfloat16'],
-    },
-    frames: { type: 'int', help: "frames sampled per video (default: the model's numFrames)" },
-    fps: {
-      type: 'int',
-      help: 'frames taken per second of video (MSR-VTT retrieval: 2)',
-      default: 2,
-    },
-    concurrency: { type: 'int', help: 'videos decoded at once', default: 2 },
-    'max-words': { type: 'int', help: 'tokens per caption, start and end included', default: 32 },
+    dtype: DTYPE_OPTION,
+    ...VIDEO_INPUT_OPTIONS,
+    'max-words': MAX_WORDS_OPTION,
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
     quiet: { type: 'boolean', help: 'no progress lines on stderr' },
   },

@@ -12,6 +12,7 @@ import {
   searchVideos,
 } from '../../serve/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import { DTYPE_OPTION, MAX_WORDS_OPTION } from '../options.js';
 import type { Command } from '../command.js';
 
 const spec: CommandSpec = {
@@ -25,13 +26,8 @@ const spec: CommandSpec = {
     query: { type: 'string', help: 'what to search for' },
     top: { type: 'int', help: 'number of results', default: 5 },
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
-    dtype: {
-      type: 'string',
-      help: 'weights dtype: float32 or bfloat16',
-      default: 'float32',
-      choices: ['float32', 'bfloat16'],
-    },
-    'max-words': { type: 'int', help: 'tokens per query, start and end included', default: 32 },
+    dtype: DTYPE_OPTION,
+    'max-words': MAX_WORDS_OPTION,
   },
 };
 

@@ -49,12 +49,8 @@ export class MultiheadAttention extends Module {
     this.dropout = options.dropout ?? 0;
     // Xavier-uniform in_proj and zero biases, as PyTorch initialises them.
     const a = Math.sqrt(6 / (embedDim + 3 * embedDim));
-    const w = noGrad(() => empty([3 * embedDim, embedDim]).uniform_(-a, a));
-    this.in_proj_weight = new Parameter(w);
-    w.dispose();
-    const b = zeros([3 * embedDim]);
-    this.in_proj_bias = new Parameter(b);
-    b.dispose();
+    this.in_proj_weight = Parameter.adopt(noGrad(() => empty([3 * embedDim, embedDim]).uniform_(-a, a)));
+    this.in_proj_bias = Parameter.adopt(zeros([3 * embedDim]));
     this.out_proj = new Linear(embedDim, embedDim);
     noGrad(() => this.out_proj.bias!.zero_());
   }

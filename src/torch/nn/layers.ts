@@ -9,16 +9,11 @@ import * as F from './functional.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
-function param(t: Tensor): Parameter {
-  const p = new Parameter(t);
-  t.dispose();
-  return p;
-}
 
 /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)), as PyTorch initialises Linear and Conv weights and biases. */
 function uniformFan(shape: number[], fanIn: number): Parameter {
   const b = 1 / Math.sqrt(fanIn);
-  return param(noGrad(() => empty(shape).uniform_(-b, b)));
+  return Parameter.adopt(noGrad(() => empty(shape).uniform_(-b, b)));
 }
 
 export class Linear extends Module {
@@ -48,8 +43,8 @@ export class LayerNorm extends Module {
   ) {
     super();
     this.normalizedShape = Array.isArray(normalizedShape) ? normalizedShape : [normalizedShape];
-    this.weight = param(ones(this.normalizedShape));
-    this.bias = param(zeros(this.normalizedShape));
+    this.weight = Parameter.adopt(ones(this.normalizedShape));
+    this.bias = Parameter.adopt(zeros(this.normalizedShape));
   }
   forward(x: Tensor): Tensor {
     return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
@@ -63,7 +58,7 @@ export class Embedding extends Module {
     readonly embeddingDim: number,
   ) {
     super();
-    this.weight = param(noGrad(() => empty([numEmbeddings, embeddingDim]).normal_(0, 1)));
+    this.weight = Parameter.adopt(noGrad(() => empty([numEmbeddings, embeddingDim]).normal_(0, 1)));
   }
   forward(ids: Tensor): Tensor {
     return F.embedding(ids, this.weight);

@@ -15,6 +15,13 @@ export class Parameter extends Tensor {
     if (requiresGrad && isFloat(this.dtype)) this.requiresGrad_(true);
   }
 
+  /** A parameter that takes over `data` and disposes it (for freshly made initial values). */
+  static adopt(data: Tensor, requiresGrad = true): Parameter {
+    const p = new Parameter(data, requiresGrad);
+    data.dispose();
+    return p;
+  }
+
   /** Points this parameter at new data (a detached leaf), keeping grad-requirement. */
   setData(data: Tensor): void {
     const req = this.requiresGrad;

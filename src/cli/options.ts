@@ -1,0 +1,25 @@
+/**
+ * Option declarations shared by the commands that run a trained model on videos or texts
+ * (encode, eval, search), so the same flag means the same thing everywhere.
+ */
+import type { OptionSpec } from './args.js';
+
+export const DTYPE_OPTION: OptionSpec = {
+  type: 'string',
+  help: 'weights dtype: float32 or bfloat16',
+  default: 'float32',
+  choices: ['float32', 'bfloat16'],
+};
+
+export const MAX_WORDS_OPTION: OptionSpec = { type: 'int', help: 'tokens per text, start and end included', default: 32 };
+
+/** How videos are sampled and decoded for a model. */
+export const VIDEO_INPUT_OPTIONS: Record<string, OptionSpec> = {
+  frames: { type: 'int', help: "frames sampled per video (default: the model's numFrames)" },
+  fps: {
+    type: 'int',
+    help: 'frames taken per second of video (feature_framerate; 0 = all; MSR-VTT retrieval: 2)',
+    default: 2,
+  },
+  concurrency: { type: 'int', help: 'videos decoded at once', default: 2 },
+};
