@@ -16,7 +16,7 @@ import { basename } from 'node:path';
 import { readCheckpointFile, readSafetensors, detectCheckpointFormat, type RawTensor } from '../torch/io/index.js';
 import { fromRaw, nn, type DType, type Tensor } from '../torch/index.js';
 import { type T2VLPConfig, inferConfig } from './config.js';
-import { T2VLP } from './t2vlp.js';
+import type { T2VLP } from './t2vlp.js';
 
 export interface LoadModelOptions {
   /** Overrides of values shapes cannot tell (numFrames, jointLayers, eotTokenId, maskPaddedFrames). */
@@ -78,7 +78,16 @@ async function readWithConfig(path: string): Promise<{ raw: Map<string, RawTenso
   return { raw: await readCheckpointFile(path) };
 }
 
-export async function loadT2VLP(path: string, o: LoadModelOptions = {}): Promise<T2VLP> {
+/**
+ * Reads `path` and returns the model `create` builds for its configuration, with the weights
+ * loaded (`T2VLP.load` passes its constructor; load.ts does not import the class, so the two
+ * modules have no import cycle).
+ */
+export async function loadT2VLP(
+  path: string,
+  o: LoadModelOptions = {},
+  create: (config: T2VLPConfig) => T2VLP,
+): Promise<T2VLP> {
   const { raw: read, config: saved } = await readWithConfig(path);
   const raw = normaliseKeys(read);
   const isT2VLP = [...raw.keys()].some((k) => k.startsWith('clip.'));
@@ -89,7 +98,7 @@ export async function loadT2VLP(path: string, o: LoadModelOptions = {}): Promise
   }
   const cfg = inferConfig(shapes, { ...saved, ...o.config });
   const keyed = isT2VLP ? raw : clipToT2VLPKeys(raw, cfg);
-  const model = new T2VLP(cfg);
+  const model = create(cfg);
   const tensors = new Map<string, Tensor>();
   try {
     for (const [k, v] of keyed) if (!LATER_STAGE.some((r) => r.test(k))) tensors.set(k, fromRaw(v));

@@ -5,6 +5,33 @@
  */
 import { arange, F, scope, type Tensor } from '../torch/index.js';
 
+/**
+ * How a loss sees the global batch when training runs in several processes. The model never reads
+ * process-global state: the training loop passes these explicitly (one process: omit them).
+ */
+export interface GlobalBatchOptions {
+  /** Number of processes whose batches form the global batch (default 1: this process alone). */
+  worldSize?: number;
+  /**
+   * Gathers a [B, ...] tensor from every process into [worldSize·B, ...] in rank order, the gradient
+   * flowing back to the local slice (`dist.allGatherWithGrad`). Required when worldSize > 1.
+   */
+  allGather?: (t: Tensor) => Tensor;
+}
+
+/** `t` gathered over the global batch, or `t` itself in a single process. */
+export function gatherGlobal(t: Tensor, o: GlobalBatchOptions | undefined, where: string): Tensor {
+  const world = o?.worldSize ?? 1;
+  if (!Number.isInteger(world) || world < 1) throw new RangeError(`${where}: worldSize must be a positive integer, got ${world}`);
+  if (world === 1) return t;
+  if (!o?.allGather)
+    throw new TypeError(`${where}: worldSize is ${world} but no allGather was given (pass dist.allGatherWithGrad)`);
+  const all = o.allGather(t);
+  if (all.shape[0] !== world * t.shape[0]!)
+    throw new RangeError(`${where}: allGather returned ${all.shape[0]} rows for worldSize ${world} × ${t.shape[0]} local rows`);
+  return all;
+}
+
 /** (CE(S) + CE(Sᵀ)) / 2 with targets on the diagonal; S is [B, B] (rows text, columns video). */
 export function contrastiveLoss(sim: Tensor): Tensor {
   return scope(() => {

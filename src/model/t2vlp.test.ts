@@ -122,3 +122,46 @@ describe('stage-1 parity with the reference', () => {
     });
   });
 });
+
+describe('the global batch is an explicit option of the loss', () => {
+  test('worldSize 2 with a gather that duplicates the batch gives a 2B × 2B similarity', async () => {
+    const f = await fixture('stage1_loss.safetensors');
+    const g = (k: string) => f.get(k)!;
+    const batch = { video: g('input.video'), videoMask: g('input.video_mask'), inputIds: g('input.input_ids'), attentionMask: g('input.attention_mask') };
+    scope(() => {
+      let calls = 0;
+      const r = model.stage1Loss(batch, {
+        worldSize: 2,
+        allGather: (t) => {
+          calls++;
+          return t.detach().clone().unsqueeze(0).expand(2, ...t.shape).reshape(2 * t.shape[0]!, -1);
+        },
+      });
+      assert.equal(calls, 2, 'text and video embeddings are gathered');
+      assert.deepEqual(r.sim.shape, [4, 4]);
+      const local = model.stage1Loss(batch);
+      assertClose(r.sim.narrow(0, 0, 2).narrow(1, 0, 2), local.sim, 'local block of the global similarity');
+    });
+  });
+
+  test('worldSize > 1 without a gather function is an error naming the option', async () => {
+    const f = await fixture('stage1_loss.safetensors');
+    const g = (k: string) => f.get(k)!;
+    assert.throws(
+      () =>
+        scope(() =>
+          model.stage1Loss(
+            { video: g('input.video'), videoMask: g('input.video_mask'), inputIds: g('input.input_ids'), attentionMask: g('input.attention_mask') },
+            { worldSize: 2 },
+          ),
+        ),
+      /stage1Loss: worldSize is 2 but no allGather was given/,
+    );
+  });
+
+  test('T2VLP.load and save are members of the class itself', async () => {
+    const { T2VLP: Direct } = await import('./t2vlp.js');
+    assert.equal(typeof Direct.load, 'function');
+    assert.equal(typeof Direct.prototype.save, 'function');
+  });
+});

@@ -12,10 +12,12 @@
  *   uses); `.eot` [B, E] is the raw end-of-text feature; `.embedding` [B, E] is `eot` L2-normalised.
  * - `similarity(t, v)` = exp(logit_scale) · t.embedding · v.embeddingᵀ, rows text, columns video.
  */
-import { dist, F, nn, ones, scope, type DType, type Tensor } from '../torch/index.js';
+import { F, nn, ones, scope, type DType, type Tensor } from '../torch/index.js';
 import { type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
 import { CLIP } from './clip.js';
-import { alignLoss, contrastiveLoss, textCenters } from './losses.js';
+import { loadT2VLP, type LoadModelOptions } from './load.js';
+import { alignLoss, contrastiveLoss, gatherGlobal, textCenters, type GlobalBatchOptions } from './losses.js';
+import { saveT2VLP } from './save.js';
 
 export interface VideoEncoding {
   frames: Tensor;
@@ -77,9 +79,14 @@ export class T2VLP extends nn.Module {
   }
 
   /** Loads a checkpoint (see load.ts): t2vlp safetensors, a PyTorch state dict, or OpenAI's CLIP archive. */
-  declare static load: (path: string, options?: import('./load.js').LoadModelOptions) => Promise<T2VLP>;
+  static load(path: string, options?: LoadModelOptions): Promise<T2VLP> {
+    return loadT2VLP(path, options, (config) => new T2VLP(config));
+  }
+
   /** Writes a t2vlp safetensors checkpoint (atomically) with the configuration in its metadata. */
-  declare save: (path: string, extraMetadata?: Record<string, string>) => Promise<void>;
+  save(path: string, extraMetadata?: Record<string, string>): Promise<void> {
+    return saveT2VLP(this, path, extraMetadata);
+  }
 
   #frames(frames: Tensor): Tensor {
     const s = frames.shape;
@@ -146,20 +153,18 @@ export class T2VLP extends nn.Module {
 
   /**
    * The stage-1 objective (spec TRAINING.md): contrastive loss over the (global) batch plus the
-   * local alignment loss. Differentiable; call `.loss.backward()`.
+   * local alignment loss. Differentiable; call `.loss.backward()`. Across processes, pass
+   * `{ worldSize, allGather: dist.allGatherWithGrad }` so that the contrastive loss sees the
+   * global batch.
    */
-  stage1Loss(batch: Stage1Batch): Stage1Loss {
+  stage1Loss(batch: Stage1Batch, global?: GlobalBatchOptions): Stage1Loss {
     return scope(() => {
       const v = this.encodeVideo(batch.video, batch.videoMask);
       const B = v.frames.shape[0]!;
       const mask = this.#mask(batch.attentionMask, B, batch.inputIds.shape.at(-1)!, 'stage1Loss: attentionMask')!;
       const t = this.encodeText(batch.inputIds, mask);
-      let te = t.embedding;
-      let ve = v.embedding;
-      if (dist.isInitialized() && dist.getWorldSize() > 1) {
-        te = dist.allGatherWithGrad(te);
-        ve = dist.allGatherWithGrad(ve);
-      }
+      const te = gatherGlobal(t.embedding, global, 'stage1Loss');
+      const ve = gatherGlobal(v.embedding, global, 'stage1Loss');
       const sim = te.matmul(ve.t()).mul(this.clip.logit_scale.exp().to('float32'));
       const contrastive = contrastiveLoss(sim);
       const centers = this.#f32(this.clip.projectedCenters());

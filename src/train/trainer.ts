@@ -116,7 +116,10 @@ export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
       for await (const batch of loader.epoch({ signal: o.signal })) {
         const parts = scope(() => {
           const t = batchToTensors(collate(batch.items));
-          const out = model.stage1Loss({ video: t.video, videoMask: t.videoMask, inputIds: t.inputIds, attentionMask: t.attentionMask });
+          const out = model.stage1Loss(
+            { video: t.video, videoMask: t.videoMask, inputIds: t.inputIds, attentionMask: t.attentionMask },
+            { worldSize: world, allGather: dist.allGatherWithGrad },
+          );
           out.loss.div(s.gradAccum).backward();
           return { loss: out.loss.item(), contrastive: out.contrastive.item(), align: out.align.item() };
         });
