@@ -31,7 +31,7 @@ export {
   stack,
   where,
 } from './creation.js';
-export { scope, tidy, keep, isKept, scopeDepth } from './scope.js';
+export { scope, keep, unkeep, isKept, scopeDepth, ScopeError, SCOPE_TENSORS, type HoldsTensors } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled, clipGradNorm, gradScale } from './autograd.js';
 export {
   setNumThreads,

@@ -1,7 +1,7 @@
 /**
  * Deterministic memory: dispose frees now and is idempotent, a disposed tensor throws on use
  * with a message naming the method, and scopes free everything created inside them except what
- * they return (through arrays, objects and Maps) or keep, including nested scopes and scopes left
+ * they return (through arrays, Maps, Sets, plain objects and class instances) or keep, including nested scopes and scopes left
  * by an exception. Counts come from memoryStats().liveTensors, which the native registry keeps.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { cat, ones, tensor, zeros } from './creation.js';
 import { Linear } from './nn/layers.js';
 import * as F from './nn/functional.js';
-import { keep, scope, scopeDepth, tidy } from './scope.js';
+import { SCOPE_TENSORS, ScopeError, keep, scope, scopeDepth, unkeep, isKept } from './scope.js';
 import { memoryStats } from './system.js';
 import type { Tensor } from './tensor.js';
 
@@ -104,6 +104,83 @@ describe('scope', () => {
     assert.equal(live(), before);
   });
 
+  it('keeps tensors held by a returned class instance and by a Set', () => {
+    class Result {
+      constructor(
+        readonly values: Tensor,
+        readonly extra: { inner: Tensor },
+      ) {}
+    }
+    const before = live();
+    const r = scope(() => {
+      ones([3]); // dropped
+      return { result: new Result(ones([2]), { inner: zeros([2]) }), set: new Set([ones([1])]) };
+    });
+    assert.equal(live(), before + 3);
+    assert.deepEqual(r.result.values.tolist(), [1, 1]);
+    assert.deepEqual(r.result.extra.inner.tolist(), [0, 0]);
+    const [s] = [...r.set];
+    assert.equal(s!.isDisposed, false);
+    r.result.values.dispose();
+    r.result.extra.inner.dispose();
+    s!.dispose();
+    assert.equal(live(), before);
+  });
+
+  it('an object can list tensors its private fields hold', () => {
+    class Holder {
+      #t: Tensor;
+      constructor(t: Tensor) {
+        this.#t = t;
+      }
+      get t(): Tensor {
+        return this.#t;
+      }
+      [SCOPE_TENSORS]() {
+        return [this.#t];
+      }
+    }
+    const before = live();
+    const h = scope(() => new Holder(ones([2]).mul(2)));
+    assert.deepEqual(h.t.tolist(), [2, 2]);
+    assert.equal(live(), before + 1);
+    h.t.dispose();
+  });
+
+  it('a result nested too deeply to walk is an error, not a silent free', () => {
+    const before = live();
+    assert.throws(
+      () =>
+        scope(() => {
+          let v: unknown = ones([1]);
+          for (let i = 0; i < 40; i++) v = { v };
+          return v;
+        }),
+      (e: unknown) => e instanceof ScopeError && e.code === 'SCOPE_RESULT_UNWALKABLE' && /nests deeper than 32 levels/.test(e.message),
+    );
+    assert.equal(live(), before, 'everything the scope made is freed when it throws');
+  });
+
+  it('unkeep undoes keep: the tensor belongs to the innermost scope again', () => {
+    const before = live();
+    const k = keep(ones([2]));
+    scope(() => {
+      assert.equal(isKept(k), true);
+      unkeep(k);
+      assert.equal(isKept(k), false);
+    });
+    assert.equal(k.isDisposed, true, 'the scope that was open at unkeep freed it');
+    const k2 = keep(ones([2]));
+    const out = scope(() => {
+      scope(() => k2); // kept: survives and is not moved
+      unkeep(k2);
+      return k2; // returned: moves out like any result
+    });
+    assert.equal(out.isDisposed, false);
+    out.dispose();
+    assert.equal(live(), before);
+  });
+
   it('nested scopes: the inner result moves to the outer scope, which frees it unless returned', () => {
     const before = live();
     let inner: Tensor | undefined;
@@ -173,7 +250,7 @@ describe('scope', () => {
     const before = live();
     assert.throws(
       () =>
-        tidy(() => {
+        scope(() => {
           ones([2]);
           return Promise.resolve(1);
         }),
