@@ -3,7 +3,7 @@
  * path (`fusion_center`, `local_visual`) and the center projection used by the local alignment
  * loss (`fusion_proj_center`). Property paths are the reference's state-dict keys.
  */
-import { arange, cat, full, nn, noGrad, randn, scalarTensor, scope, where, type Tensor } from '../torch/index.js';
+import { arange, cat, full, nn, scope, where, type Tensor } from '../torch/index.js';
 import { type T2VLPConfig, visionHeads } from './config.js';
 import { Transformer, type TransformerRunOptions } from './transformer.js';
 import { VisualTransformer, type VisualOutput } from './visual.js';
@@ -41,11 +41,11 @@ export class CLIP extends nn.Module {
     this.local_visual = new VisualTransformer(c.imageResolution, c.visionPatchSize, c.visionWidth, c.tubeLayers, vh, c.embedDim);
     this.transformer = new Transformer(c.textWidth, c.textLayers, c.textHeads);
     this.token_embedding = new nn.Embedding(c.vocabSize, c.textWidth);
-    this.positional_embedding = nn.Parameter.adopt(scope(() => randn([c.contextLength, c.textWidth]).mul(0.01)));
+    this.positional_embedding = nn.parameter([c.contextLength, c.textWidth], (p) => nn.init.normal_(p, 0, 0.01));
     this.ln_final = new nn.LayerNorm(c.textWidth);
-    this.text_projection = nn.Parameter.adopt(scope(() => randn([c.textWidth, c.embedDim]).mul(c.textWidth ** -0.5)));
-    this.logit_scale = nn.Parameter.adopt(scalarTensor(Math.log(1 / 0.07)));
-    this.fusion_center = nn.Parameter.adopt(scope(() => randn([1, 1, c.numCenters, c.visionWidth]).mul(c.visionWidth ** -0.5)));
+    this.text_projection = nn.parameter([c.textWidth, c.embedDim], (p) => nn.init.normal_(p, 0, c.textWidth ** -0.5));
+    this.logit_scale = nn.parameter([], (p) => nn.init.constant_(p, Math.log(1 / 0.07)));
+    this.fusion_center = nn.parameter([1, 1, c.numCenters, c.visionWidth], (p) => nn.init.normal_(p, 0, c.visionWidth ** -0.5));
     this.fusion_proj_center = new nn.Linear(c.visionWidth, c.embedDim);
     this.lm_head = new nn.Linear(c.textWidth, c.embedDim);
     this.initialize();
@@ -53,23 +53,21 @@ export class CLIP extends nn.Module {
 
   /** CLIP's initialisation of its own weights, and N(0, 0.02) / zero bias for the new Linears. */
   private initialize(): void {
-    noGrad(() => {
-      this.token_embedding.weight.normal_(0, 0.02);
-      for (const t of [this.transformer, this.visual.transformer, this.local_visual.transformer]) {
-        const w = t.width;
-        const projStd = w ** -0.5 * (2 * t.layers) ** -0.5;
-        for (const b of t.resblocks) {
-          b.attn.in_proj_weight.normal_(0, w ** -0.5);
-          b.attn.out_proj.weight.normal_(0, projStd);
-          b.mlp.c_fc.weight.normal_(0, (2 * w) ** -0.5);
-          b.mlp.c_proj.weight.normal_(0, projStd);
-        }
+    nn.init.normal_(this.token_embedding.weight, 0, 0.02);
+    for (const t of [this.transformer, this.visual.transformer, this.local_visual.transformer]) {
+      const w = t.width;
+      const projStd = w ** -0.5 * (2 * t.layers) ** -0.5;
+      for (const b of t.resblocks) {
+        nn.init.normal_(b.attn.in_proj_weight, 0, w ** -0.5);
+        nn.init.normal_(b.attn.out_proj.weight, 0, projStd);
+        nn.init.normal_(b.mlp.c_fc.weight, 0, (2 * w) ** -0.5);
+        nn.init.normal_(b.mlp.c_proj.weight, 0, projStd);
       }
-      for (const l of [this.fusion_proj_center, this.lm_head]) {
-        l.weight.normal_(0, 0.02);
-        l.bias!.zero_();
-      }
-    });
+    }
+    for (const l of [this.fusion_proj_center, this.lm_head]) {
+      nn.init.normal_(l.weight, 0, 0.02);
+      nn.init.zeros_(l.bias!);
+    }
   }
 
   /** Frames [B*T, 3, H, W] through the visual tower (spec ARCHITECTURE.md, steps 1-6). */

@@ -6,7 +6,7 @@
  * The same module class serves as the tube encoder `local_visual`, of which only the
  * transformer, ln_post and proj run (its other parameters exist so checkpoints load).
  */
-import { cat, nn, randn, scope, type Tensor } from '../torch/index.js';
+import { cat, nn, scope, type Tensor } from '../torch/index.js';
 import { Transformer, type TransformerRunOptions } from './transformer.js';
 
 
@@ -38,12 +38,12 @@ export class VisualTransformer extends nn.Module {
     const grid = resolution / patchSize;
     const scale = width ** -0.5;
     this.conv1 = new nn.Conv2d(3, width, patchSize, { stride: patchSize, bias: false });
-    this.class_embedding = nn.Parameter.adopt(scope(() => randn([width]).mul(scale)));
-    this.positional_embedding = nn.Parameter.adopt(scope(() => randn([grid * grid + 1, width]).mul(scale)));
+    this.class_embedding = nn.parameter([width], (p) => nn.init.normal_(p, 0, scale));
+    this.positional_embedding = nn.parameter([grid * grid + 1, width], (p) => nn.init.normal_(p, 0, scale));
     this.ln_pre = new nn.LayerNorm(width);
     this.transformer = new Transformer(width, layers, heads);
     this.ln_post = new nn.LayerNorm(width);
-    this.proj = nn.Parameter.adopt(scope(() => randn([width, outputDim]).mul(scale)));
+    this.proj = nn.parameter([width, outputDim], (p) => nn.init.normal_(p, 0, scale));
   }
 
   /** Patch + class embeddings with positions, after ln_pre: frames [BT, 3, H, W] → [BT, tokens, Wv]. */

@@ -3,14 +3,14 @@
  * that order, in_proj_bias [3E], out_proj) so CLIP checkpoints load by name. The core is one
  * scaled-dot-product-attention call.
  */
-import { empty, zeros } from '../creation.js';
-import { noGrad } from '../autograd.js';
+import { zeros } from '../creation.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Linear } from './layers.js';
+import * as init from './init.js';
 import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { type Parameter, parameter } from './parameter.js';
 
 export interface MultiheadAttentionOptions {
   /** Inputs are [N, L, E] when true, [L, N, E] (PyTorch's default) when false. */
@@ -48,11 +48,10 @@ export class MultiheadAttention extends Module {
     this.batchFirst = options.batchFirst ?? false;
     this.dropout = options.dropout ?? 0;
     // Xavier-uniform in_proj and zero biases, as PyTorch initialises them.
-    const a = Math.sqrt(6 / (embedDim + 3 * embedDim));
-    this.in_proj_weight = Parameter.adopt(noGrad(() => empty([3 * embedDim, embedDim]).uniform_(-a, a)));
-    this.in_proj_bias = Parameter.adopt(zeros([3 * embedDim]));
+    this.in_proj_weight = parameter([3 * embedDim, embedDim], init.xavierUniform_);
+    this.in_proj_bias = parameter([3 * embedDim]);
     this.out_proj = new Linear(embedDim, embedDim);
-    noGrad(() => this.out_proj.bias!.zero_());
+    init.zeros_(this.out_proj.bias!);
   }
 
   /** Self-attention when key and value are omitted. Returns the same layout as the input. */

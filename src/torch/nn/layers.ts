@@ -2,18 +2,19 @@
  * The basic layers, with PyTorch's parameter names and default initialisations:
  * Linear, LayerNorm, Embedding, Conv2d, Dropout.
  */
-import { empty, ones, zeros } from '../creation.js';
-import { noGrad } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
+import * as init from './init.js';
 import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { type Parameter, parameter } from './parameter.js';
 
-
-/** U(-1/sqrt(fanIn), 1/sqrt(fanIn)), as PyTorch initialises Linear and Conv weights and biases. */
-function uniformFan(shape: number[], fanIn: number): Parameter {
+/** PyTorch's default for Linear and Conv: kaiming_uniform_(a=√5) weights, U(±1/√fan_in) biases. */
+function defaultWeight(shape: number[]): Parameter {
+  return parameter(shape, (w) => init.kaimingUniform_(w, { a: Math.sqrt(5) }));
+}
+function defaultBias(size: number, fanIn: number): Parameter {
   const b = 1 / Math.sqrt(fanIn);
-  return Parameter.adopt(noGrad(() => empty(shape).uniform_(-b, b)));
+  return parameter([size], (p) => init.uniform_(p, -b, b));
 }
 
 export class Linear extends Module {
@@ -25,8 +26,8 @@ export class Linear extends Module {
     bias = true,
   ) {
     super();
-    this.weight = uniformFan([outFeatures, inFeatures], inFeatures);
-    this.bias = bias ? uniformFan([outFeatures], inFeatures) : null;
+    this.weight = defaultWeight([outFeatures, inFeatures]);
+    this.bias = bias ? defaultBias(outFeatures, inFeatures) : null;
   }
   forward(x: Tensor): Tensor {
     return F.linear(x, this.weight, this.bias);
@@ -43,8 +44,8 @@ export class LayerNorm extends Module {
   ) {
     super();
     this.normalizedShape = Array.isArray(normalizedShape) ? normalizedShape : [normalizedShape];
-    this.weight = Parameter.adopt(ones(this.normalizedShape));
-    this.bias = Parameter.adopt(zeros(this.normalizedShape));
+    this.weight = parameter(this.normalizedShape, init.ones_);
+    this.bias = parameter(this.normalizedShape, init.zeros_);
   }
   forward(x: Tensor): Tensor {
     return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
@@ -58,7 +59,7 @@ export class Embedding extends Module {
     readonly embeddingDim: number,
   ) {
     super();
-    this.weight = Parameter.adopt(noGrad(() => empty([numEmbeddings, embeddingDim]).normal_(0, 1)));
+    this.weight = parameter([numEmbeddings, embeddingDim], init.normal_);
   }
   forward(ids: Tensor): Tensor {
     return F.embedding(ids, this.weight);
@@ -78,8 +79,8 @@ export class Conv2d extends Module {
     const [kh, kw] = Array.isArray(kernelSize) ? kernelSize : [kernelSize, kernelSize];
     const groups = options.groups ?? 1;
     const fanIn = (inChannels / groups) * kh * kw;
-    this.weight = uniformFan([outChannels, inChannels / groups, kh, kw], fanIn);
-    this.bias = options.bias === false ? null : uniformFan([outChannels], fanIn);
+    this.weight = defaultWeight([outChannels, inChannels / groups, kh, kw]);
+    this.bias = options.bias === false ? null : defaultBias(outChannels, fanIn);
   }
   forward(x: Tensor): Tensor {
     return F.conv2d(x, this.weight, this.bias, this.options);

@@ -13,7 +13,7 @@ import type { Tensor } from '../tensor.js';
 import { values } from '../testing/index.js';
 import { Dropout, Embedding, LayerNorm, Linear, Conv2d } from './layers.js';
 import { Module, ModuleList, Sequential, StateDictError, describeReport } from './module.js';
-import { Buffer, Parameter } from './parameter.js';
+import { BufferTensor, Parameter } from './parameter.js';
 
 class Block extends Module {
   ln_1 = new LayerNorm(4);
@@ -27,14 +27,14 @@ class Net extends Module {
   scale: Parameter;
   token_embedding = new Embedding(10, 4);
   resblocks = new ModuleList([new Block(), new Block()]);
-  positions: Buffer;
+  positions: BufferTensor;
   drop = new Dropout(0.5);
   head: Linear;
   constructor() {
     super();
-    // Parameter and Buffer copy their data's handle; the scope frees the temporaries.
+    // Parameter and BufferTensor copy their data's handle; the scope frees the temporaries.
     this.scale = scope(() => new Parameter(full([], 2)));
-    this.positions = scope(() => new Buffer(arange(3)));
+    this.positions = scope(() => new BufferTensor(arange(3)));
     this.head = new Linear(4, 2, false);
   }
   forward(ids: Tensor): Tensor {

@@ -7,7 +7,7 @@
 import { noGrad } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
-import { Buffer, Parameter } from './parameter.js';
+import { BufferTensor, Parameter } from './parameter.js';
 
 export interface LoadReport {
   missing: string[];
@@ -92,9 +92,9 @@ export class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  namedBuffers(): [string, Buffer][] {
-    const out: [string, Buffer][] = [];
-    for (const [p, m] of this.namedModules()) for (const [k, t] of m.#own(Buffer)) out.push([p ? `${p}.${k}` : k, t]);
+  namedBuffers(): [string, BufferTensor][] {
+    const out: [string, BufferTensor][] = [];
+    for (const [p, m] of this.namedModules()) for (const [k, t] of m.#own(BufferTensor)) out.push([p ? `${p}.${k}` : k, t]);
     return out;
   }
 

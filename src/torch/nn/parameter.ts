@@ -3,6 +3,8 @@
  * belongs to no scope (it lives until its module is disposed), and keeps its identity when
  * its data is replaced (loading a checkpoint, changing dtype), so optimizers keep working.
  */
+import { empty, zeros } from '../creation.js';
+import type { DType } from '../dtype.js';
 import { native } from '../native.js';
 import { keep } from '../scope.js';
 import { Tensor } from '../tensor.js';
@@ -30,10 +32,37 @@ export class Parameter extends Tensor {
   }
 }
 
-/** A non-trainable tensor a Module owns and saves with its state (running statistics, tables). */
-export class Buffer extends Tensor {
+/**
+ * A new parameter of `shape` filled by `init` (zeros without one): PyTorch's
+ * `nn.Parameter(torch.empty(shape))` followed by an `nn.init` call, in one expression.
+ *
+ *   this.positional_embedding = nn.parameter([ctx, width], (p) => nn.init.normal_(p, 0, 0.01));
+ */
+export function parameter(
+  shape: number[],
+  init?: (p: Parameter) => unknown,
+  o: { dtype?: DType; requiresGrad?: boolean } = {},
+): Parameter {
+  const dtype = o.dtype ?? 'float32';
+  const p = Parameter.adopt(init ? empty(shape, dtype) : zeros(shape, dtype), o.requiresGrad ?? true);
+  if (init) {
+    try {
+      init(p);
+    } catch (e) {
+      p.dispose();
+      throw e;
+    }
+  }
+  return p;
+}
+
+/**
+ * A non-trainable tensor a Module owns and saves with its state (running statistics, tables):
+ * PyTorch's registered buffer.
+ */
+export class BufferTensor extends Tensor {
   constructor(data: Tensor) {
-    super(native.detach(data.handleFor('Buffer')));
+    super(native.detach(data.handleFor('BufferTensor')));
     keep(this);
   }
   setData(data: Tensor): void {
