@@ -7,11 +7,13 @@
  * - Data: `ClipTokenizer`, video decoding and CLIP preprocessing, dataset readers, the loader,
  *   the synthetic dataset generator.
  * - Evaluation: `retrievalMetrics` and the retrieval evaluation of a model on a split.
+ * - Inference: loading a model for inference, batched encoding of video files and texts,
+ *   embeddings files, text-to-video search over them.
  * - Training: the stage-1 / retrieval training loop, presets, checkpoints, multi-process launch.
- * - The tensor layer: `tensor`, `scope`, `nn`, `optim`, `F`, `dist` and friends, PyTorch-shaped.
+ * - The tensor layer (exported once, at the top level): `tensor`, `scope`, `nn`, `optim`, `F`,
+ *   `dist` and friends, PyTorch-shaped.
  */
 export * from './torch/index.js';
-export * as torch from './torch/index.js';
 export {
   T2VLP,
   CLIP,
@@ -34,6 +36,7 @@ export {
 } from './model/index.js';
 export * from './data/index.js';
 export * from './eval/index.js';
+export * from './inference/index.js';
 export {
   trainStage1,
   PRESETS,
@@ -44,7 +47,6 @@ export {
   Progress,
   launchWorkers,
   TrainingError,
-  CachingVideoReader,
   type TrainSettings,
   type TrainRunOptions,
   type TrainResult,

@@ -4,9 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDidemo, loadLsmdc, loadMsrvtt, VideoReader, type Dataset } from '../data/index.js';
+import { CachingVideoReader, loadDidemo, loadLsmdc, loadMsrvtt, VideoReader, type Dataset } from '../data/index.js';
 import { T2VLP, type T2VLPConfig } from '../model/index.js';
-import { CachingVideoReader } from '../train/index.js';
 import { UsageError } from './args.js';
 
 export const DATASETS = ['msrvtt', 'lsmdc', 'didemo'] as const;

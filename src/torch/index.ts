@@ -50,5 +50,5 @@ export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
 export * as dist from './distributed.js';
-export { save, load, loadSafetensors, disposeAll, toRaw, fromRaw } from './serialize.js';
+export { saveTensors, loadTensors, loadSafetensors, disposeAll, toRaw, fromRaw } from './tensor-files.js';
 export { CheckpointError } from './io/index.js';

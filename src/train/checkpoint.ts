@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataPosition } from '../data/index.js';
 import { CONFIG_METADATA_KEY, type T2VLP } from '../model/index.js';
-import { getRngState, loadSafetensors, save, setRngState, disposeAll, type Tensor } from '../torch/index.js';
+import { getRngState, loadSafetensors, saveTensors, setRngState, disposeAll, type Tensor } from '../torch/index.js';
 import type { Optimizer } from '../torch/optim/index.js';
 import { TrainingError } from './errors.js';
 
@@ -38,7 +38,7 @@ export async function saveTrainingCheckpoint(
   tensors.set('rng', rng);
   const path = join(dir, LAST_CHECKPOINT);
   try {
-    await save(path, tensors, {
+    await saveTensors(path, tensors, {
       format: 't2vlp-train',
       [CONFIG_METADATA_KEY]: JSON.stringify(model.config),
       train_state: JSON.stringify(state),

@@ -5,5 +5,4 @@ export { parameterGroups, type GroupOptions } from './param-groups.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, hasCheckpoint, LAST_CHECKPOINT, type TrainState } from './checkpoint.js';
 export { Progress, type StepRecord, type ProgressOptions } from './progress.js';
 export { launchWorkers, workerEnv, freePort, type LaunchOptions, type WorkerEnv } from './launch.js';
-export { CachingVideoReader } from './caching-reader.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';

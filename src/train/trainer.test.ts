@@ -16,7 +16,7 @@ import { LAST_CHECKPOINT } from './checkpoint.js';
 import { Progress, type StepRecord } from './progress.js';
 import { TINY_SETTINGS, tinyDataset } from './testing/tiny.js';
 import { trainStage1, type TrainRunOptions } from './trainer.js';
-import { CachingVideoReader } from './caching-reader.js';
+import { CachingVideoReader } from '../data/index.js';
 import { TrainingError } from './errors.js';
 
 const tokenizer = await ClipTokenizer.load();

@@ -1,6 +1,6 @@
 /**
  * `t2vlp encode`: videos (a folder, a list file or one file) or texts (a file or one string) →
- * an embeddings file (src/serve/embeddings.ts) for `t2vlp search` and services. Videos that fail
+ * an embeddings file (src/inference/embeddings.ts) for `t2vlp search` and services. Videos that fail
  * to decode are reported on stderr, left out and listed in the file's `skipped` metadata.
  */
 import { mkdir } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import {
   videoReaderFor,
   writeEmbeddings,
   type EmbeddingsData,
-} from '../../serve/index.js';
+} from '../../inference/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
 import type { Command } from '../command.js';

@@ -17,9 +17,9 @@ import {
 import {
   countProgress,
   loadModelForInference,
-  ServeError,
+  InferenceError,
   videoReaderFor,
-} from '../../serve/index.js';
+} from '../../inference/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
 import type { Command } from '../command.js';
@@ -86,17 +86,17 @@ async function run(args: ParsedArgs): Promise<number> {
   if ((args.fps as number) < 0)
     throw new UsageError(`--fps must be at least 0, got ${String(args.fps)}`);
   if (!(await isFolder(data)))
-    throw new ServeError('NOT_FOUND', `dataset folder '${data}' does not exist`);
+    throw new InferenceError('NOT_FOUND', `dataset folder '${data}' does not exist`);
   const videoDir = (args.videoDir as string | undefined) ?? join(data, 'videos');
   if (!(await isFolder(videoDir)))
-    throw new ServeError(
+    throw new InferenceError(
       'NOT_FOUND',
       `video folder '${videoDir}' does not exist (set it with --video-dir)`,
     );
   const split = args.split as 'test' | 'val';
   const dataset = await readSplit(args.dataset as DatasetName, data, split, videoDir);
   if (!dataset.samples.length)
-    throw new ServeError('NO_VIDEOS', `${dataset.name} ${split} in '${data}' has no samples`);
+    throw new InferenceError('NO_VIDEOS', `${dataset.name} ${split} in '${data}' has no samples`);
 
   const model = await loadModelForInference(checkpoint, {
     dtype: args.dtype as 'float32' | 'bfloat16',

@@ -10,7 +10,7 @@ import {
   loadModelForInference,
   readEmbeddings,
   searchVideos,
-} from '../../serve/index.js';
+} from '../../inference/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION } from '../options.js';
 import type { Command } from '../command.js';

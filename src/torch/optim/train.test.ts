@@ -18,7 +18,7 @@ import * as F from '../nn/functional.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../nn/layers.js';
 import { Module, ModuleList } from '../nn/module.js';
 import { scope } from '../scope.js';
-import { disposeAll, loadSafetensors, save } from '../serialize.js';
+import { disposeAll, loadSafetensors, saveTensors } from '../tensor-files.js';
 import { getNumThreads, getRngState, manualSeed, setNumThreads, setRngState } from '../system.js';
 import type { Tensor } from '../tensor.js';
 import { AdamW } from './adamw.js';
@@ -212,7 +212,7 @@ describe('resuming from a checkpoint is bit-identical', () => {
     const tensors = new Map<string, Tensor>(model.stateDict());
     for (const [k, t] of st.tensors) tensors.set(`optimizer.${k}`, t);
     tensors.set('rng_state', rng);
-    await save(path, tensors, { optimizer: JSON.stringify(st.meta) });
+    await saveTensors(path, tensors, { optimizer: JSON.stringify(st.meta) });
     rng.dispose();
   }
 

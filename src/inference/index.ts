@@ -1,9 +1,10 @@
 /**
- * Serving: what inference services and the `encode` / `search` commands share. Embeddings files
+ * Inference: what the `encode` / `search` commands, the coming HTTP service (src/serve) and
+ * applications share. Embeddings files
  * (write, read, validate), loading a model from a user-given path with clear errors, batched
  * encoding of video files and texts, text-to-video search over an index, and stderr progress.
  */
-export { ServeError, type ServeErrorCode } from './errors.js';
+export { InferenceError, type InferenceErrorCode } from './errors.js';
 export {
   EMBEDDINGS_FORMAT,
   EMBEDDINGS_FORMAT_VERSION,

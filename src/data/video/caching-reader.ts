@@ -3,7 +3,7 @@
  * epochs (the demo): each video is decoded once. Only valid when sampling is deterministic
  * (frameOrder 0), which the constructor checks.
  */
-import { VideoReader, type VideoReaderOptions, type VideoSource } from '../data/index.js';
+import { VideoReader, type VideoReaderOptions, type VideoSource } from './video-reader.js';
 
 type Clip = Awaited<ReturnType<VideoReader['read']>>;
 

@@ -1,7 +1,8 @@
 /**
  * Tensors to and from checkpoint files: the glue between the byte-level readers and writers in
- * io/ and native tensors. `save` writes a t2vlp safetensors file (atomically) with string
- * metadata; `load` reads safetensors, torch.save zip checkpoints or TorchScript archives, chosen
+ * io/ and native tensors (named tensor dictionaries, not models: `T2VLP.load` / `model.save` build
+ * on these). `saveTensors` writes a t2vlp safetensors file (atomically) with string metadata;
+ * `loadTensors` reads safetensors, torch.save zip checkpoints or TorchScript archives, chosen
  * by content. Loaded tensors are not in any scope: the caller owns and disposes them.
  */
 import { fromBytes } from './creation.js';
@@ -18,7 +19,7 @@ export function fromRaw(r: RawTensor): Tensor {
 }
 
 /** Writes named tensors to a safetensors file atomically; metadata values are strings. */
-export async function save(
+export async function saveTensors(
   path: string,
   tensors: Map<string, Tensor> | Record<string, Tensor>,
   metadata?: Record<string, string>,
@@ -36,7 +37,7 @@ function toTensors(raw: Map<string, RawTensor>): Map<string, Tensor> {
 }
 
 /** Reads every tensor of a checkpoint (safetensors, torch.save zip, TorchScript archive). */
-export async function load(path: string): Promise<Map<string, Tensor>> {
+export async function loadTensors(path: string): Promise<Map<string, Tensor>> {
   return toTensors(await readCheckpointFile(path));
 }
 
@@ -49,7 +50,7 @@ export async function loadSafetensors(
   return { tensors: toTensors(r.tensors), metadata: r.metadata };
 }
 
-/** Disposes every tensor of a map returned by `load`. */
+/** Disposes every tensor of a map returned by `loadTensors`. */
 export function disposeAll(tensors: Map<string, Tensor>): void {
   for (const t of tensors.values()) t.dispose();
 }

@@ -3,7 +3,7 @@
  * `code` for programs and a message for people that names the file or value, says what was
  * expected and what to do next (STYLE.md). The CLI prints the message as its one error line.
  */
-export type ServeErrorCode =
+export type InferenceErrorCode =
   /** A checkpoint, embeddings file, video folder or list that does not exist. */
   | 'NOT_FOUND'
   /** A file that loads but is not a T2VLP model checkpoint. */
@@ -21,11 +21,11 @@ export type ServeErrorCode =
   /** An option value out of range. */
   | 'BAD_OPTION';
 
-export class ServeError extends Error {
-  readonly code: ServeErrorCode;
-  constructor(code: ServeErrorCode, message: string, options?: { cause?: unknown }) {
+export class InferenceError extends Error {
+  readonly code: InferenceErrorCode;
+  constructor(code: InferenceErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'ServeError';
+    this.name = 'InferenceError';
     this.code = code;
   }
 }

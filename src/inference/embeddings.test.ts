@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { VIT_B_16 } from '../model/config.js';
 import { readSafetensorsHeader, writeSafetensors } from '../torch/io/index.js';
 import { readEmbeddings, writeEmbeddings, type EmbeddingsData } from './embeddings.js';
-import { ServeError } from './errors.js';
+import { InferenceError } from './errors.js';
 
 let dir: string;
 before(async () => {
@@ -80,7 +80,7 @@ describe('writeEmbeddings / readEmbeddings', () => {
   test('arrays that disagree with the ids are refused before writing', async () => {
     const d = { ...videoData(), ids: ['only-one.mp4'] };
     await assert.rejects(writeEmbeddings(join(dir, 'bad.safetensors'), d), {
-      name: 'ServeError',
+      name: 'InferenceError',
       code: 'BAD_EMBEDDINGS',
       message: /embeddings has 6 values; 1 ids × dim 3 needs 3/,
     });
@@ -91,7 +91,7 @@ describe('writeEmbeddings / readEmbeddings', () => {
     const w = { dtype: 'float32' as const, shape: [1], data: new Uint8Array(4) };
     await writeSafetensors(p, { 'clip.logit_scale': w }, { format: 't2vlp' });
     await assert.rejects(readEmbeddings(p), (e: unknown) => {
-      assert.ok(e instanceof ServeError);
+      assert.ok(e instanceof InferenceError);
       assert.equal(e.code, 'NOT_EMBEDDINGS');
       assert.match(e.message, /is not an embeddings file: it is a T2VLP model checkpoint/);
       return true;

@@ -8,7 +8,7 @@ import type { ClipTokenizer } from '../data/index.js';
 import type { T2VLP } from '../model/index.js';
 import { noGrad, scope, tensor } from '../torch/index.js';
 import type { EmbeddingsData } from './embeddings.js';
-import { ServeError } from './errors.js';
+import { InferenceError } from './errors.js';
 
 export interface SearchHit {
   /** 1-based. */
@@ -30,7 +30,7 @@ export interface SearchResult {
 /** Throws INDEX_MISMATCH unless `index` holds video embeddings made by a model like `model`. */
 export function checkIndexForModel(index: EmbeddingsData, model: T2VLP, name = 'the index'): void {
   if (index.kind !== 'video')
-    throw new ServeError(
+    throw new InferenceError(
       'INDEX_MISMATCH',
       `${name} holds ${index.kind} embeddings; search needs video embeddings ('t2vlp encode --videos')`,
     );
@@ -38,7 +38,7 @@ export function checkIndexForModel(index: EmbeddingsData, model: T2VLP, name = '
   const saved = index.modelConfig as unknown as Record<string, unknown>;
   const differ = Object.keys(saved).filter((k) => k in cfg && saved[k] !== cfg[k]);
   if (index.dim !== model.config.embedDim || differ.length)
-    throw new ServeError(
+    throw new InferenceError(
       'INDEX_MISMATCH',
       `${name} was encoded by a different model (${
         differ.length
@@ -57,9 +57,9 @@ export function scoreQuery(
   o: { maxWords?: number } = {},
 ): Float32Array {
   const q = query.trim();
-  if (!q) throw new ServeError('EMPTY_QUERY', 'the query is empty; give some words to search for');
+  if (!q) throw new InferenceError('EMPTY_QUERY', 'the query is empty; give some words to search for');
   if (tokenizer.encode(q).length === 0)
-    throw new ServeError(
+    throw new InferenceError(
       'EMPTY_QUERY',
       `the query ${JSON.stringify(query)} has no tokens after cleaning`,
     );
@@ -93,7 +93,7 @@ export function searchVideos(
   o: { maxWords?: number } = {},
 ): SearchResult {
   if (!(Number.isInteger(k) && k >= 1))
-    throw new ServeError('BAD_OPTION', `k (results to return) must be an integer >= 1; got ${k}`);
+    throw new InferenceError('BAD_OPTION', `k (results to return) must be an integer >= 1; got ${k}`);
   const scores = scoreQuery(model, tokenizer, index, query, o);
   const hits = topK(scores, k).map((i, r) => ({
     rank: r + 1,

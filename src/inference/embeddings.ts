@@ -20,7 +20,7 @@ import {
   writeSafetensors,
   type RawTensor,
 } from '../torch/io/index.js';
-import { ServeError } from './errors.js';
+import { InferenceError } from './errors.js';
 
 export const EMBEDDINGS_FORMAT = 't2vlp-embeddings';
 export const EMBEDDINGS_FORMAT_VERSION = 1;
@@ -61,7 +61,7 @@ const bytesOf = (a: Float32Array | BigInt64Array): Uint8Array =>
 /** Checks that the arrays agree with each other; returns N. */
 function checkData(d: EmbeddingsData, where: string): number {
   const bad = (msg: string): never => {
-    throw new ServeError('BAD_EMBEDDINGS', `${where}: ${msg}`);
+    throw new InferenceError('BAD_EMBEDDINGS', `${where}: ${msg}`);
   };
   if (d.kind !== 'video' && d.kind !== 'text')
     bad(`kind must be 'video' or 'text', got ${JSON.stringify(d.kind)}`);
@@ -120,7 +120,7 @@ function parseJson(meta: Record<string, string>, key: string, path: string): unk
   try {
     return JSON.parse(meta[key] ?? '');
   } catch {
-    throw new ServeError(
+    throw new InferenceError(
       'BAD_EMBEDDINGS',
       `readEmbeddings: metadata '${key}' of '${path}' is not valid JSON`,
     );
@@ -129,14 +129,14 @@ function parseJson(meta: Record<string, string>, key: string, path: string): unk
 
 /**
  * Reads an embeddings file, checking that it is one (metadata `format`) and that its tensors
- * agree with its ids. Anything else gets a ServeError naming the file and what it holds instead.
+ * agree with its ids. Anything else gets a InferenceError naming the file and what it holds instead.
  */
 export async function readEmbeddings(path: string): Promise<EmbeddingsData> {
   const where = 'readEmbeddings';
   const st = await stat(path).catch(() => undefined);
-  if (!st) throw new ServeError('NOT_FOUND', `embeddings file '${path}' does not exist`);
+  if (!st) throw new InferenceError('NOT_FOUND', `embeddings file '${path}' does not exist`);
   if (st.isDirectory())
-    throw new ServeError(
+    throw new InferenceError(
       'NOT_EMBEDDINGS',
       `'${path}' is a folder; expected an embeddings file from 't2vlp encode'`,
     );
@@ -145,7 +145,7 @@ export async function readEmbeddings(path: string): Promise<EmbeddingsData> {
     header = await readSafetensorsHeader(path);
   } catch (e) {
     if (!(e instanceof CheckpointError)) throw e;
-    throw new ServeError(
+    throw new InferenceError(
       'NOT_EMBEDDINGS',
       `'${path}' is not an embeddings file from 't2vlp encode': ${e.message}`,
       {
@@ -160,20 +160,20 @@ export async function readEmbeddings(path: string): Promise<EmbeddingsData> {
       meta.format === 't2vlp'
         ? 'a T2VLP model checkpoint'
         : `a safetensors file with tensors ${names.join(', ')}${header.entries.length > 2 ? ', ...' : ''}`;
-    throw new ServeError(
+    throw new InferenceError(
       'NOT_EMBEDDINGS',
       `'${path}' is not an embeddings file: it is ${what} (no '${EMBEDDINGS_FORMAT}' format in its metadata); make one with 't2vlp encode'`,
     );
   }
   const version = Number(meta.format_version);
   if (version > EMBEDDINGS_FORMAT_VERSION)
-    throw new ServeError(
+    throw new InferenceError(
       'BAD_EMBEDDINGS',
       `${where}: '${path}' has format version ${version}; this t2vlp reads up to ${EMBEDDINGS_FORMAT_VERSION}. Update t2vlp`,
     );
   const kind = meta.kind as EmbeddingsKind;
   if (kind !== 'video' && kind !== 'text')
-    throw new ServeError(
+    throw new InferenceError(
       'BAD_EMBEDDINGS',
       `${where}: '${path}' has kind ${JSON.stringify(meta.kind)}; expected 'video' or 'text'`,
     );
@@ -181,7 +181,7 @@ export async function readEmbeddings(path: string): Promise<EmbeddingsData> {
   const have = new Set(header.entries.map((e) => e.name));
   const missing = names.filter((n) => !have.has(n));
   if (missing.length)
-    throw new ServeError(
+    throw new InferenceError(
       'BAD_EMBEDDINGS',
       `${where}: '${path}' (${kind} embeddings) has no tensor ${missing.map((m) => `'${m}'`).join(', ')}`,
     );
@@ -189,12 +189,12 @@ export async function readEmbeddings(path: string): Promise<EmbeddingsData> {
   const emb = tensors.get('embeddings')!;
   const ids = parseJson(meta, 'ids', path);
   if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string'))
-    throw new ServeError(
+    throw new InferenceError(
       'BAD_EMBEDDINGS',
       `${where}: metadata 'ids' of '${path}' is not a list of strings`,
     );
   if (emb.dtype !== 'float32' || emb.shape.length !== 2 || emb.shape[0] !== ids.length)
-    throw new ServeError(
+    throw new InferenceError(
       'BAD_EMBEDDINGS',
       `${where}: 'embeddings' of '${path}' is ${emb.dtype} [${emb.shape.join(', ')}]; expected float32 [${ids.length}, E] for its ${ids.length} ids`,
     );
@@ -219,7 +219,7 @@ export async function readEmbeddings(path: string): Promise<EmbeddingsData> {
       frames.shape[0] !== ids.length ||
       frames.shape[2] !== dim
     )
-      throw new ServeError(
+      throw new InferenceError(
         'BAD_EMBEDDINGS',
         `${where}: 'frames' of '${path}' is ${frames.dtype} [${frames.shape.join(', ')}]; expected float32 [${ids.length}, T, ${dim}]`,
       );
@@ -229,7 +229,7 @@ export async function readEmbeddings(path: string): Promise<EmbeddingsData> {
       mask.shape[0] !== ids.length ||
       mask.shape[1] !== T
     )
-      throw new ServeError(
+      throw new InferenceError(
         'BAD_EMBEDDINGS',
         `${where}: 'video_mask' of '${path}' is ${mask.dtype} [${mask.shape.join(', ')}]; expected int64 [${ids.length}, ${T}]`,
       );

@@ -15,7 +15,7 @@ import {
 } from '../data/index.js';
 import type { T2VLP } from '../model/index.js';
 import { noGrad, scope, tensor } from '../torch/index.js';
-import { ServeError, type ServeErrorCode } from './errors.js';
+import { InferenceError, type InferenceErrorCode } from './errors.js';
 import type { SkippedInput } from './embeddings.js';
 
 export interface VideoSamplingOptions {
@@ -30,8 +30,8 @@ export interface VideoSamplingOptions {
 /** A VideoReader that samples and preprocesses clips the way `model` expects them. */
 export function videoReaderFor(model: T2VLP, o: VideoSamplingOptions = {}): VideoReader {
   const { numFrames, imageResolution } = model.config;
-  const bad = (msg: string, code: ServeErrorCode = 'BAD_OPTION'): never => {
-    throw new ServeError(code, msg);
+  const bad = (msg: string, code: InferenceErrorCode = 'BAD_OPTION'): never => {
+    throw new InferenceError(code, msg);
   };
   const frames = o.frames ?? numFrames;
   if (!(Number.isInteger(frames) && frames >= 1 && frames <= numFrames))
@@ -119,7 +119,7 @@ export async function encodeVideos(
   const { numFrames: T, imageResolution: R, embedDim: E } = model.config;
   const B = o.batchSize ?? 16;
   if (!(Number.isInteger(B) && B >= 1))
-    throw new ServeError('BAD_OPTION', `batch size must be an integer >= 1; got ${B}`);
+    throw new InferenceError('BAD_OPTION', `batch size must be an integer >= 1; got ${B}`);
   const plane = 3 * R * R;
   const window = Math.max(2 * B, o.reader.options.concurrency ?? 2);
   const abort = new AbortController();
@@ -175,7 +175,7 @@ export async function encodeVideos(
     o.signal?.removeEventListener('abort', onAbort);
   }
   if (!ids.length)
-    throw new ServeError(
+    throw new InferenceError(
       'NO_VIDEOS',
       `none of the ${videos.length} videos could be decoded; first failure: ${skipped[0]?.id}: ${skipped[0]?.reason}`,
     );
@@ -204,7 +204,7 @@ function encodeClipBatch(
   batch.forEach(({ id, clip }, b) => {
     const [slots, , h, w] = clip.shape;
     if (slots > T || h !== R || w !== R)
-      throw new ServeError(
+      throw new InferenceError(
         'BAD_OPTION',
         `video '${id}' was read as [${clip.shape.join(', ')}]; the model takes at most ${T} frames of ${R}×${R}`,
       );

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join } from 'node:path';
-import { ServeError } from './errors.js';
+import { InferenceError } from './errors.js';
 
 export const VIDEO_EXTENSIONS = [
   '.mp4',
@@ -34,7 +34,7 @@ const isVideoName = (name: string) => VIDEO_EXTENSIONS.includes(extname(name).to
 export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]> {
   const st = await stat(folderOrList).catch(() => undefined);
   if (!st)
-    throw new ServeError('NOT_FOUND', `video folder or list '${folderOrList}' does not exist`);
+    throw new InferenceError('NOT_FOUND', `video folder or list '${folderOrList}' does not exist`);
   if (st.isDirectory()) {
     const entries = await readdir(folderOrList, { withFileTypes: true });
     const files = entries
@@ -42,7 +42,7 @@ export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]>
       .map((e) => e.name)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (!files.length)
-      throw new ServeError(
+      throw new InferenceError(
         'NO_VIDEOS',
         `no video files (${VIDEO_EXTENSIONS.slice(0, 6).join(', ')}, ...) in folder '${folderOrList}'`,
       );
@@ -51,7 +51,7 @@ export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]>
   if (isVideoName(folderOrList)) return [{ id: folderOrList, path: folderOrList }];
   const text = await readFile(folderOrList, 'utf8');
   if (text.includes('\0'))
-    throw new ServeError(
+    throw new InferenceError(
       'NO_VIDEOS',
       `'${folderOrList}' is neither a video folder, a video file (${VIDEO_EXTENSIONS.slice(0, 4).join(', ')}, ...) nor a text list of videos`,
     );
@@ -62,7 +62,7 @@ export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]>
     if (!line || line.startsWith('#')) return;
     const first = seen.get(line);
     if (first !== undefined)
-      throw new ServeError(
+      throw new InferenceError(
         'BAD_OPTION',
         `video list '${folderOrList}' names '${line}' twice (lines ${first} and ${i + 1}); ids must be unique`,
       );
@@ -70,16 +70,16 @@ export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]>
     out.push({ id: line, path: isAbsolute(line) ? line : join(dirname(folderOrList), line) });
   });
   if (!out.length)
-    throw new ServeError('NO_VIDEOS', `video list '${folderOrList}' names no videos`);
+    throw new InferenceError('NO_VIDEOS', `video list '${folderOrList}' names no videos`);
   return out;
 }
 
 /** Non-blank lines of a text list (one text per line), trimmed. */
 export async function readTextList(path: string): Promise<string[]> {
   const st = await stat(path).catch(() => undefined);
-  if (!st) throw new ServeError('NOT_FOUND', `text file '${path}' does not exist`);
+  if (!st) throw new InferenceError('NOT_FOUND', `text file '${path}' does not exist`);
   if (st.isDirectory())
-    throw new ServeError(
+    throw new InferenceError(
       'BAD_OPTION',
       `'${path}' is a folder; expected a text file with one text per line`,
     );
@@ -88,6 +88,6 @@ export async function readTextList(path: string): Promise<string[]> {
     .map((l) => l.trim())
     .filter(Boolean);
   if (!texts.length)
-    throw new ServeError('EMPTY_QUERY', `text file '${path}' has no non-blank line`);
+    throw new InferenceError('EMPTY_QUERY', `text file '${path}' has no non-blank line`);
   return texts;
 }

@@ -1,14 +1,14 @@
 /**
  * Loading a model for inference from a path a user typed: the file must exist and be a T2VLP
  * checkpoint (any format `T2VLP.load` reads). A missing file, an embeddings file passed by
- * mistake, or a file that is not a model give one ServeError line naming the file.
+ * mistake, or a file that is not a model give one InferenceError line naming the file.
  */
 import { stat } from 'node:fs/promises';
 import { ConfigError, T2VLP } from '../model/index.js';
 import { CheckpointError, nn } from '../torch/index.js';
 import { readSafetensorsHeader } from '../torch/io/index.js';
 import { EMBEDDINGS_FORMAT } from './embeddings.js';
-import { ServeError } from './errors.js';
+import { InferenceError } from './errors.js';
 
 export interface LoadForInferenceOptions {
   /** Weights dtype: 'float32' (default) or 'bfloat16' (faster on recent CPUs). */
@@ -23,15 +23,15 @@ async function isEmbeddingsFile(path: string): Promise<boolean> {
   }
 }
 
-/** `T2VLP.load` in eval mode, with user-facing errors (ServeError NOT_FOUND / NOT_A_MODEL). */
+/** `T2VLP.load` in eval mode, with user-facing errors (InferenceError NOT_FOUND / NOT_A_MODEL). */
 export async function loadModelForInference(
   path: string,
   o: LoadForInferenceOptions = {},
 ): Promise<T2VLP> {
   const st = await stat(path).catch(() => undefined);
-  if (!st) throw new ServeError('NOT_FOUND', `checkpoint '${path}' does not exist`);
+  if (!st) throw new InferenceError('NOT_FOUND', `checkpoint '${path}' does not exist`);
   if (st.isDirectory())
-    throw new ServeError(
+    throw new InferenceError(
       'NOT_A_MODEL',
       `checkpoint '${path}' is a folder; expected a checkpoint file`,
     );
@@ -45,13 +45,13 @@ export async function loadModelForInference(
     ))
       throw e;
     if (await isEmbeddingsFile(path))
-      throw new ServeError(
+      throw new InferenceError(
         'NOT_A_MODEL',
         `'${path}' is an embeddings file (from 't2vlp encode'), not a model checkpoint; pass a checkpoint to --checkpoint`,
         { cause: e },
       );
     const why = e.message.split('\n').slice(0, 4).join('; ');
-    throw new ServeError('NOT_A_MODEL', `'${path}' is not a T2VLP checkpoint: ${why}`, {
+    throw new InferenceError('NOT_A_MODEL', `'${path}' is not a T2VLP checkpoint: ${why}`, {
       cause: e,
     });
   }

@@ -16,7 +16,7 @@ import { arange, empty, full, randn, tensor } from './creation.js';
 import { LayerNorm, Linear } from './nn/layers.js';
 import { Module, Sequential } from './nn/module.js';
 import { scope } from './scope.js';
-import { disposeAll, load, loadSafetensors, save, toRaw } from './serialize.js';
+import { disposeAll, loadTensors, loadSafetensors, saveTensors, toRaw } from './tensor-files.js';
 import { memoryStats } from './system.js';
 import type { Tensor } from './tensor.js';
 import { values } from './testing/index.js';
@@ -46,7 +46,7 @@ describe('safetensors through save / loadSafetensors', () => {
       return m;
     });
     const path = join(dir, 'all.safetensors');
-    await save(path, src, { note: 'round trip', step: '12' });
+    await saveTensors(path, src, { note: 'round trip', step: '12' });
     const { tensors, metadata } = await loadSafetensors(path);
     assert.deepEqual(metadata, { note: 'round trip', step: '12' });
     assert.deepEqual([...tensors.keys()].sort(), [...src.keys()].sort());
@@ -73,8 +73,8 @@ describe('safetensors through save / loadSafetensors', () => {
     const a = make();
     const b = make();
     const path = join(dir, 'model.safetensors');
-    await save(path, a.stateDict());
-    const loaded = await load(path);
+    await saveTensors(path, a.stateDict());
+    const loaded = await loadTensors(path);
     assert.deepEqual([...loaded.keys()].sort(), [
       '0.bias',
       '0.weight',
@@ -97,7 +97,7 @@ describe('safetensors through save / loadSafetensors', () => {
 describe('PyTorch-written fixtures through load()', () => {
   it('state_dict.pt: every tensor matches state_dict.json (dtypes, views, shared storage, scalars, empty)', async () => {
     const listing = loadListing('state_dict.json');
-    const tensors = await load(fixture('state_dict.pt'));
+    const tensors = await loadTensors(fixture('state_dict.pt'));
     assert.deepEqual([...tensors.keys()].sort(), listing.tensors.map((t) => t.name).sort());
     for (const want of listing.tensors) assertMatches(toRaw(tensors.get(want.name)!), want);
     // values usable by ops: the bool mask's count, the int64 sum beyond 2^53 stays exact
@@ -111,7 +111,7 @@ describe('PyTorch-written fixtures through load()', () => {
       block = new Sequential([new Linear(3, 2, false), new LayerNorm(2)]);
     }
     const m = new Tiny();
-    const tensors = await load(fixture('state_dict.pt'));
+    const tensors = await loadTensors(fixture('state_dict.pt'));
     const report = m.loadStateDict(tensors, { strict: false, source: 'state_dict.pt' });
     assert.deepEqual(report.missing, []);
     assert.equal(report.loaded, 5);
@@ -128,7 +128,7 @@ describe('PyTorch-written fixtures through load()', () => {
 
   it('tiny_clip_jit.pt (TorchScript, fp16 matrices): every tensor matches tiny_clip_jit.json', async () => {
     const listing = loadListing('tiny_clip_jit.json');
-    const tensors = await load(fixture('tiny_clip_jit.pt'));
+    const tensors = await loadTensors(fixture('tiny_clip_jit.pt'));
     const listed = new Map(listing.tensors.map((t) => [t.name, t]));
     assert.ok(tensors.size >= 180, `${tensors.size} tensors`);
     for (const [k, t] of tensors) {
