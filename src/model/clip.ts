@@ -95,10 +95,11 @@ export class CLIP extends nn.Module {
       let head: Tensor;
       let attnMask: Tensor | null = null;
       if (useMask) {
-        const m = videoMask.to('float32').reshape(B, T, 1);
+        // In the weights' dtype (bfloat16 inference too): a float32 mask would promote the tubes.
+        const m = videoMask.to(cls.dtype).reshape(B, T, 1);
         head = cls.mul(m).sum(1).div(m.sum(1).clampMin(1)); // [B, Wv]
         const valid = cat([full([B, 1], 1, 'float32'), videoMask.to('float32')], 1); // [B, T+1]
-        const keyMask = full([B, T + 1], 0).maskedFill(valid.lt(0.5), -Infinity);
+        const keyMask = full([B, T + 1], 0, cls.dtype).maskedFill(valid.lt(0.5), -Infinity);
         attnMask = keyMask.reshape(B, 1, 1, 1, T + 1).expand(B, K, 1, 1, T + 1).reshape(B * K, 1, 1, T + 1);
       } else {
         head = cls.mean(1); // [B, Wv], padded frames included as in the reference

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { scope, type Tensor } from '../torch/index.js';
-import { T2VLP } from './index.js';
+import { T2VLP, textCenters } from './index.js';
 import { REFERENCE_DIR, assertClose, fixture } from './testing/parity.js';
 
 let model: T2VLP;
@@ -40,6 +40,9 @@ describe('stage-1 parity with the reference', () => {
       const blocks = new Map<number, Tensor>();
       const out = model.clip.encodeImage(f.get('input.frames')!, (i, x) => blocks.set(i, x.transpose(0, 1).contiguous().keep()));
       for (const i of [0, 10, 11]) assertClose(blocks.get(i)!, f.get(`visual.block_out.${i}`)!, `visual block ${i}`);
+      assertClose(model.clip.visual.embed(f.get('input.frames')!), f.get('ln_pre_out')!, 'ln_pre_out');
+      const [bt, n, w] = f.get('visual_out')!.shape as [number, number, number];
+      assertClose(blocks.get(11)!.transpose(0, 1).reshape(bt, n, w), f.get('visual_out')!, 'visual_out (before ln_post)');
       assertClose(out.middle, f.get('middle_out')!, 'middle_out');
       assertClose(out.hidden, f.get('hidden')!, 'hidden');
       assertClose(out.hidden.select(1, 0), f.get('x')!, 'x (per-frame feature)');
@@ -48,6 +51,7 @@ describe('stage-1 parity with the reference', () => {
       assertClose(tube.assign, f.get('tube_assign')!, 'tube_assign');
       assertClose(tube.pooled.transpose(0, 1), f.get('tubes_pooled')!, 'tubes_pooled');
       assertClose(tubeBlocks.get(0)!, f.get('tube.block_out.0')!, 'tube block 0');
+      assertClose(tubeBlocks.get(1)!, f.get('tube.block_out.1')!, 'tube block 1');
       assertClose(tube.encoded.transpose(0, 1), f.get('tube_encoder_out')!, 'tube_encoder_out');
       assertClose(tube.tokens, f.get('tube_token')!, 'tube_token');
     });
@@ -119,6 +123,10 @@ describe('stage-1 parity with the reference', () => {
       assertClose(v.tubes, f.get('tube_token')!, 'tubes');
       const t = model.encodeText(f.get('input.input_ids')!, f.get('input.attention_mask'));
       assertClose(model.similarity(t, v), f.get('sim_matrix')!, 'similarity');
+      assertClose(t.tokens, f.get('text_tokens')!, 'text_tokens');
+      assertClose(t.eot.unsqueeze(1), f.get('sequence_output')!, 'sequence_output (EOT feature)');
+      const centers = textCenters(model.clip.projectedCenters(), t.tokens, f.get('input.attention_mask')!);
+      assertClose(centers, f.get('text_center')!, 'text_center');
     });
   });
 });
