@@ -1,25 +1,43 @@
 /**
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean `--flag` /
- * `--no-flag`, and positionals. Every option is declared with its type and help text, so an
- * unknown option or a bad value is one clear error line, and `--help` is generated. Messages
- * leave out the command name: the dispatcher (main.ts) prints `t2vlp <command>: ` before them.
+ * `--no-flag`, and positionals. Each command declares its options once, with their types; from
+ * that one declaration come the parser, `--help`, and the TypeScript type of the parsed options
+ * (`Args<typeof options>`: `--max-words` is `args.maxWords: number`, a `choices` option is the
+ * union of its choices, an option without a default may be `undefined`). An unknown option or a bad value is one clear error line. Messages leave out the command
+ * name: the dispatcher (main.ts) prints `t2vlp <command>: ` before them.
  */
-export type OptionType = 'string' | 'number' | 'int' | 'boolean' | 'list';
+export type OptionSpec =
+  | { type: 'string'; help: string; default?: string; choices?: readonly string[] }
+  | { type: 'number' | 'int'; help: string; default?: number; min?: number }
+  | { type: 'boolean'; help: string; default?: boolean }
+  | { type: 'list'; help: string; default?: readonly string[] };
+export type OptionType = OptionSpec['type'];
+export type OptionSpecs = Record<string, OptionSpec>;
 
-export interface OptionSpec {
-  type: OptionType;
-  help: string;
-  default?: string | number | boolean | string[];
-  /** Allowed values (strings). */
-  choices?: string[];
-}
-
-export interface CommandSpec {
+/** What a command declares: its name, a usage line and its options (its summary lives in commands/index.ts). */
+export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
   name: string;
-  summary: string;
   usage: string;
-  options: Record<string, OptionSpec>;
+  options: S;
 }
+
+type Value<O> = O extends { type: 'string'; choices: readonly (infer C extends string)[] }
+  ? C
+  : O extends { type: 'string' }
+    ? string
+    : O extends { type: 'number' | 'int' }
+      ? number
+      : O extends { type: 'boolean' }
+        ? boolean
+        : string[];
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+type Present<O> = O extends { default: unknown } | { type: 'boolean' } ? true : false;
+
+/** The parsed options of a command declaring `S`, keyed in camelCase. */
+export type Options<S extends OptionSpecs> = {
+  -readonly [K in keyof S & string as CamelCase<K>]: Present<S[K]> extends true ? Value<S[K]> : Value<S[K]> | undefined;
+};
+export type Args<S extends OptionSpecs> = Options<S> & { _: string[]; help: boolean };
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
@@ -29,13 +47,14 @@ export class UsageError extends Error {
   }
 }
 
-export type ParsedArgs = { _: string[]; help: boolean } & Record<string, unknown>;
-
 const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
-  const out: ParsedArgs = { _: [], help: false };
-  for (const [name, o] of Object.entries(spec.options)) if (o.default !== undefined) out[camel(name)] = o.default;
+export function parseArgs<S extends OptionSpecs>(spec: CommandSpec<S>, argv: string[]): Args<S> {
+  const out: Record<string, unknown> & { _: string[]; help: boolean } = { _: [], help: false };
+  for (const [name, o] of Object.entries(spec.options)) {
+    if (o.default !== undefined) out[camel(name)] = Array.isArray(o.default) ? [...o.default] : o.default;
+    else if (o.type === 'boolean') out[camel(name)] = false;
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
@@ -64,32 +83,32 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
     }
     out[camel(name)] = convert(name, o, value);
   }
-  return out;
+  return out as Args<S>;
 }
 
 function convert(name: string, o: OptionSpec, v: string): unknown {
-  if (o.choices && !o.choices.includes(v))
-    throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}; got '${v}'`);
   switch (o.type) {
-    case 'number': {
-      const n = Number(v);
-      if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${v}'`);
-      return n;
-    }
+    case 'number':
     case 'int': {
-      const n = Number(v);
-      if (!Number.isInteger(n)) throw new UsageError(`--${name} expects an integer, got '${v}'`);
+      const n = v.trim() === '' ? NaN : Number(v);
+      if (o.type === 'int' && !Number.isInteger(n)) throw new UsageError(`--${name} expects an integer, got '${v}'`);
+      if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${v}'`);
+      if (o.min !== undefined && n < o.min) throw new UsageError(`--${name} must be at least ${o.min}, got ${n}`);
       return n;
     }
     case 'list':
       return v.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'string':
+      if (o.choices && !o.choices.includes(v))
+        throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}; got '${v}'`);
+      return v;
     default:
       return v;
   }
 }
 
-export function helpText(spec: CommandSpec): string {
-  const lines = [`t2vlp ${spec.name}: ${spec.summary}`, '', `usage: ${spec.usage}`, '', 'options:'];
+export function helpText(spec: CommandSpec, summary: string): string {
+  const lines = [`t2vlp ${spec.name}: ${summary}`, '', `usage: ${spec.usage}`, '', 'options:'];
   const width = Math.max(...Object.keys(spec.options).map((k) => k.length), 4) + 4;
   for (const [name, o] of Object.entries(spec.options)) {
     const def = o.default !== undefined && o.default !== false ? ` (default: ${String(o.default)})` : '';

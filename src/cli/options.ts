@@ -2,19 +2,19 @@
  * Option declarations shared by the commands that run a trained model on videos or texts
  * (encode, eval, search), so the same flag means the same thing everywhere.
  */
-import type { OptionSpec } from './args.js';
+import type { OptionSpec, OptionSpecs } from './args.js';
 
-export const DTYPE_OPTION: OptionSpec = {
+export const DTYPE_OPTION = {
   type: 'string',
   help: 'weights dtype: float32 or bfloat16',
   default: 'float32',
   choices: ['float32', 'bfloat16'],
-};
+} as const satisfies OptionSpec;
 
-export const MAX_WORDS_OPTION: OptionSpec = { type: 'int', help: 'tokens per text, start and end included', default: 32 };
+export const MAX_WORDS_OPTION = { type: 'int', help: 'tokens per text, start and end included', default: 32 } as const satisfies OptionSpec;
 
 /** How videos are sampled and decoded for a model. */
-export const VIDEO_INPUT_OPTIONS: Record<string, OptionSpec> = {
+export const VIDEO_INPUT_OPTIONS = {
   frames: { type: 'int', help: "frames sampled per video (default: the model's numFrames)" },
   fps: {
     type: 'int',
@@ -22,4 +22,4 @@ export const VIDEO_INPUT_OPTIONS: Record<string, OptionSpec> = {
     default: 2,
   },
   concurrency: { type: 'int', help: 'videos decoded at once', default: 2 },
-};
+} as const satisfies OptionSpecs;

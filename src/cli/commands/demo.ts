@@ -10,13 +10,12 @@ import { chanceRetrievalMetrics, evaluateRetrieval, formatRetrievalTable, type R
 import { T2VLP } from '../../model/index.js';
 import { manualSeed, noGrad, scope, setNumThreads, tensor } from '../../torch/index.js';
 import { PRESETS, Progress, trainStage1, type TrainSettings } from '../../train/index.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
-import type { Command } from '../command.js';
+import {type Args, type CommandSpec } from '../args.js';
+import { defineCommand } from '../command.js';
 import { readSplit, trainingVideoReader } from '../setup.js';
 
-const spec: CommandSpec = {
+const spec = {
   name: 'demo',
-  summary: 'synthetic dataset → stage-1 training → retrieval fine-tuning → evaluation → a query',
   usage: 't2vlp demo [--dir DIR] [--epochs N] [--finetune-epochs N] [--videos N] [--json]',
   options: {
     dir: { type: 'string', help: 'working folder (dataset, checkpoints)', default: '.t2vlp-cache/demo' },
@@ -30,23 +29,24 @@ const spec: CommandSpec = {
     json: { type: 'boolean', help: 'print one JSON object as the last line' },
     quiet: { type: 'boolean', help: 'no progress output' },
   },
-};
+} as const satisfies CommandSpec;
+type Options = Args<typeof spec.options>;
 
 const pick = (m: RetrievalMetrics) => ({ R1: m.R1, R5: m.R5, R10: m.R10, MedianR: m.MedianR, MeanR: m.MeanR });
 
-async function run(a: ParsedArgs): Promise<number> {
+async function run(a: Options): Promise<number> {
   const started = Date.now();
-  if (a.threads) setNumThreads(a.threads as number);
-  const dir = resolve(a.dir as string);
+  if (a.threads) setNumThreads(a.threads);
+  const dir = resolve(a.dir);
   const say = (s: string) => {
     if (!a.quiet) console.error(s);
   };
-  const seed = a.seed as number;
+  const seed = a.seed;
   say(`demo: generating the synthetic dataset in ${join(dir, 'data')} ...`);
-  const ds = await generateSyntheticDataset({ outDir: join(dir, 'data'), numVideos: a.videos as number, seed });
+  const ds = await generateSyntheticDataset({ outDir: join(dir, 'data'), numVideos: a.videos, seed });
   say(`demo: ${ds.counts.train} train / ${ds.counts.val} val / ${ds.counts.test} test videos (${ds.created ? 'generated' : 'already there'})`);
 
-  const stage1: TrainSettings = { ...PRESETS.demo!, epochs: a.epochs as number, batchSize: a.batchSize as number, seed };
+  const stage1: TrainSettings = { ...PRESETS.demo!, epochs: a.epochs, batchSize: a.batchSize, seed };
   manualSeed(seed);
   const model = new T2VLP(stage1.model);
   try {
@@ -62,7 +62,7 @@ async function run(a: ParsedArgs): Promise<number> {
     say(`demo: stage-1 training (contrastive + tube alignment), ${stage1.epochs} epochs ...`);
     const r1 = await trainStage1({ model, samples: train.samples, tokenizer, videos, settings: stage1, outDir: join(dir, 'stage1'), progress });
     await model.save(join(dir, 'stage1', 'model.safetensors'));
-    const finetune: TrainSettings = { ...stage1, epochs: a.finetuneEpochs as number, lr: stage1.lr / 4, warmup: 0, seed: seed + 1 };
+    const finetune: TrainSettings = { ...stage1, epochs: a.finetuneEpochs, lr: stage1.lr / 4, warmup: 0, seed: seed + 1 };
     say(`demo: retrieval fine-tuning, ${finetune.epochs} epochs ...`);
     const r2 = await trainStage1({ model, samples: train.samples, tokenizer, videos, settings: finetune, outDir: join(dir, 'retrieval'), progress });
     await model.save(join(dir, 'retrieval', 'model.safetensors'));
@@ -79,7 +79,7 @@ async function run(a: ParsedArgs): Promise<number> {
     );
 
     // The query: a test caption (its row of the evaluation matrix), or --query encoded afresh.
-    const query = (a.query as string | undefined) ?? result.captions[0]!;
+    const query = a.query ?? result.captions[0]!;
     const scores = a.query ? queryScores(model, tokenizer, result.videoEmbeddings, query, stage1.maxWords) : result.sim;
     const ranked = result.videoIds.map((videoId, j) => ({ videoId, score: scores[j]! }));
     ranked.sort((x, y) => y.score - x.score);
@@ -121,5 +121,4 @@ function queryScores(
   );
 }
 
-const command: Command = { spec, run };
-export default command;
+export default defineCommand(spec, run);

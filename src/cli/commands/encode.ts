@@ -17,13 +17,12 @@ import {
   writeEmbeddings,
   type EmbeddingsData,
 } from '../../inference/index.js';
-import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import {UsageError, type Args, type CommandSpec } from '../args.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
-const spec: CommandSpec = {
+const spec = {
   name: 'encode',
-  summary: 'encode videos or texts into an embeddings file',
   usage:
     't2vlp encode --checkpoint CKPT (--videos DIR|LIST|FILE | --texts FILE | --text "...") --out FILE.safetensors [options]',
   options: {
@@ -44,34 +43,34 @@ const spec: CommandSpec = {
     'max-words': MAX_WORDS_OPTION,
     quiet: { type: 'boolean', help: 'no progress lines on stderr' },
   },
-};
+} as const satisfies CommandSpec;
+type Options = Args<typeof spec.options>;
 
-function positive(args: ParsedArgs, key: string, flag: string): number | undefined {
-  const v = args[key] as number | undefined;
+function positive<V extends number | undefined>(v: V, flag: string): V {
   if (v !== undefined && v < 1) throw new UsageError(`--${flag} must be at least 1, got ${v}`);
   return v;
 }
 
-async function run(args: ParsedArgs): Promise<number> {
+async function run(args: Options): Promise<number> {
   if (args._.length)
     throw new UsageError(`unexpected argument '${args._[0]}' (options start with --)`);
-  const checkpoint = args.checkpoint as string | undefined;
-  const out = args.out as string | undefined;
-  const videos = args.videos as string | undefined;
-  const texts = args.texts as string | undefined;
-  const text = args.text as string | undefined;
+  const checkpoint = args.checkpoint;
+  const out = args.out;
+  const videos = args.videos;
+  const texts = args.texts;
+  const text = args.text;
   if (!checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp encode --help')");
   if (!out) throw new UsageError('--out FILE.safetensors is required');
   const inputs = [videos, texts, text].filter((x) => x !== undefined).length;
   if (inputs !== 1) throw new UsageError('give exactly one of --videos, --texts or --text');
   if (text !== undefined && !text.trim()) throw new UsageError('--text is empty');
-  const batchSize = positive(args, 'batch', 'batch')!;
-  const maxWords = positive(args, 'maxWords', 'max-words')!;
-  const frames = positive(args, 'frames', 'frames');
-  const concurrency = positive(args, 'concurrency', 'concurrency')!;
-  const fps = args.fps as number;
+  const batchSize = positive(args.batch, 'batch');
+  const maxWords = positive(args.maxWords, 'max-words');
+  const frames = positive(args.frames, 'frames');
+  const concurrency = positive(args.concurrency, 'concurrency');
+  const fps = args.fps;
   if (fps < 0) throw new UsageError(`--fps must be at least 0, got ${fps}`);
-  const dtype = args.dtype as 'float32' | 'bfloat16';
+  const dtype = args.dtype;
   const quiet = args.quiet === true;
 
   // Inputs are checked before the (possibly slow) model load.
@@ -147,5 +146,4 @@ async function run(args: ParsedArgs): Promise<number> {
   }
 }
 
-const command: Command = { spec, run };
-export default command;
+export default defineCommand(spec, run);

@@ -20,14 +20,13 @@ import {
   InferenceError,
   videoReaderFor,
 } from '../../inference/index.js';
-import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import {UsageError, type Args, type CommandSpec } from '../args.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
-import type { Command } from '../command.js';
-import { DATASETS, readSplit, type DatasetName } from '../setup.js';
+import { defineCommand } from '../command.js';
+import { DATASETS, readSplit } from '../setup.js';
 
-const spec: CommandSpec = {
+const spec = {
   name: 'eval',
-  summary: 'text-video retrieval evaluation of a checkpoint on a dataset split',
   usage:
     't2vlp eval --checkpoint CKPT --data DIR [--split test|val] [--dataset msrvtt|lsmdc|didemo] [--batch N] [--json]',
   options: {
@@ -56,7 +55,8 @@ const spec: CommandSpec = {
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
     quiet: { type: 'boolean', help: 'no progress lines on stderr' },
   },
-};
+} as const satisfies CommandSpec;
+type Options = Args<typeof spec.options>;
 
 const summary = (m: RetrievalMetrics) => ({
   R1: m.R1,
@@ -71,38 +71,38 @@ async function isFolder(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-async function run(args: ParsedArgs): Promise<number> {
+async function run(args: Options): Promise<number> {
   if (args._.length)
     throw new UsageError(`unexpected argument '${args._[0]}' (options start with --)`);
-  const checkpoint = args.checkpoint as string | undefined;
-  const data = args.data as string | undefined;
+  const checkpoint = args.checkpoint;
+  const data = args.data;
   if (!checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp eval --help')");
   if (!data) throw new UsageError('--data DIR is required: a dataset folder in MSR-VTT format');
   for (const k of ['batch', 'concurrency', 'maxWords', 'frames'] as const) {
-    const v = args[k] as number | undefined;
+    const v = args[k];
     if (v !== undefined && v < 1)
       throw new UsageError(`--${k === 'maxWords' ? 'max-words' : k} must be at least 1, got ${v}`);
   }
-  if ((args.fps as number) < 0)
+  if (args.fps < 0)
     throw new UsageError(`--fps must be at least 0, got ${String(args.fps)}`);
   if (!(await isFolder(data)))
     throw new InferenceError('NOT_FOUND', `dataset folder '${data}' does not exist`);
-  const videoDir = (args.videoDir as string | undefined) ?? join(data, 'videos');
+  const videoDir = args.videoDir ?? join(data, 'videos');
   if (!(await isFolder(videoDir)))
     throw new InferenceError(
       'NOT_FOUND',
       `video folder '${videoDir}' does not exist (set it with --video-dir)`,
     );
-  const split = args.split as 'test' | 'val';
-  const dataset = await readSplit(args.dataset as DatasetName, data, split, videoDir);
+  const split = args.split;
+  const dataset = await readSplit(args.dataset, data, split, videoDir);
   if (!dataset.samples.length)
     throw new InferenceError('NO_VIDEOS', `${dataset.name} ${split} in '${data}' has no samples`);
 
   const model = await loadModelForInference(checkpoint, {
-    dtype: args.dtype as 'float32' | 'bfloat16',
+    dtype: args.dtype,
   });
   try {
-    const frames = args.frames as number | undefined;
+    const frames = args.frames;
     if (frames !== undefined && frames > model.config.numFrames)
       throw new UsageError(
         `--frames ${frames} exceeds the model's ${model.config.numFrames} frames per video`,
@@ -110,16 +110,16 @@ async function run(args: ParsedArgs): Promise<number> {
     const tokenizer = await ClipTokenizer.load();
     const videoReader = videoReaderFor(model, {
       frames,
-      fps: args.fps as number,
-      concurrency: args.concurrency as number,
+      fps: args.fps,
+      concurrency: args.concurrency,
     });
     const progress = countProgress('eval', 'items', { quiet: args.quiet === true });
     const t0 = Date.now();
     const r = await evaluateRetrieval(model, dataset, {
       tokenizer,
       videoReader,
-      batchSize: args.batch as number,
-      maxWords: args.maxWords as number,
+      batchSize: args.batch,
+      maxWords: args.maxWords,
       onProgress: progress,
     });
     const [numTexts, numVideos] = r.shape;
@@ -155,5 +155,4 @@ async function run(args: ParsedArgs): Promise<number> {
   }
 }
 
-const command: Command = { spec, run };
-export default command;
+export default defineCommand(spec, run);

@@ -4,13 +4,11 @@
  * on a complete dataset does nothing and says so.
  */
 import { DataError, generateSyntheticDataset } from '../../data/index.js';
-import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
-import type { Command } from '../command.js';
+import {UsageError, type Args, type CommandSpec } from '../args.js';
+import { defineCommand } from '../command.js';
 
-const spec: CommandSpec = {
+const spec = {
   name: 'generate-data',
-  summary:
-    'write the synthetic video-text dataset (MSR-VTT formats: videos/, MSRVTT_data.json, CSVs, qa/)',
   usage:
     't2vlp generate-data --out DIR [--videos N] [--frames N] [--size PX] [--seed S] [--captions N]',
   options: {
@@ -24,31 +22,31 @@ const spec: CommandSpec = {
     overwrite: { type: 'boolean', help: 'replace a dataset made with other options' },
     concurrency: { type: 'int', help: 'videos encoded at once', default: 2 },
   },
-};
+} as const satisfies CommandSpec;
+type Options = Args<typeof spec.options>;
 
-function atLeast(args: ParsedArgs, name: string, min: number): number {
-  const v = args[name] as number;
+function atLeast(v: number, name: string, min: number): number {
   if (v < min) throw new UsageError(`--${name} must be at least ${min}, got ${v}`);
   return v;
 }
 
-async function run(args: ParsedArgs): Promise<number> {
+async function run(args: Options): Promise<number> {
   if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
-  const out = args.out as string | undefined;
+  const out = args.out;
   if (!out) throw new UsageError("--out DIR is required (see 't2vlp generate-data --help')");
-  const size = atLeast(args, 'size', 16);
+  const size = atLeast(args.size, 'size', 16);
   if (size % 2) throw new UsageError(`--size must be even (the videos are yuv420p), got ${size}`);
   const t0 = Date.now();
   const r = await generateSyntheticDataset({
     outDir: out,
-    numVideos: atLeast(args, 'videos', 2),
-    numFrames: atLeast(args, 'frames', 1),
-    fps: atLeast(args, 'fps', 1),
+    numVideos: atLeast(args.videos, 'videos', 2),
+    numFrames: atLeast(args.frames, 'frames', 1),
+    fps: atLeast(args.fps, 'fps', 1),
     width: size,
     height: size,
-    seed: args.seed as number,
-    captionsPerVideo: atLeast(args, 'captions', 1),
-    concurrency: atLeast(args, 'concurrency', 1),
+    seed: args.seed,
+    captionsPerVideo: atLeast(args.captions, 'captions', 1),
+    concurrency: atLeast(args.concurrency, 'concurrency', 1),
     overwrite: args.overwrite === true,
   }).catch((e: unknown) => {
     if (e instanceof DataError && e.code === 'DATASET_EXISTS')
@@ -71,5 +69,4 @@ async function run(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-const command: Command = { spec, run };
-export default command;
+export default defineCommand(spec, run);

@@ -11,13 +11,12 @@ import {
   readEmbeddings,
   searchVideos,
 } from '../../inference/index.js';
-import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import {UsageError, type Args, type CommandSpec } from '../args.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION } from '../options.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
-const spec: CommandSpec = {
+const spec = {
   name: 'search',
-  summary: 'rank encoded videos for a text query',
   usage:
     't2vlp search --checkpoint CKPT --index VIDEOS.safetensors --query "text" [--top K] [--json]',
   options: {
@@ -29,15 +28,16 @@ const spec: CommandSpec = {
     dtype: DTYPE_OPTION,
     'max-words': MAX_WORDS_OPTION,
   },
-};
+} as const satisfies CommandSpec;
+type Options = Args<typeof spec.options>;
 
-async function run(args: ParsedArgs): Promise<number> {
+async function run(args: Options): Promise<number> {
   if (args._.length)
     throw new UsageError(`unexpected argument '${args._[0]}' (give the text with --query)`);
-  const checkpoint = args.checkpoint as string | undefined;
-  const indexPath = args.index as string | undefined;
-  const query = args.query as string | undefined;
-  const k = args.top as number;
+  const checkpoint = args.checkpoint;
+  const indexPath = args.index;
+  const query = args.query;
+  const k = args.top;
   if (!checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp search --help')");
   if (!indexPath)
     throw new UsageError(
@@ -46,12 +46,12 @@ async function run(args: ParsedArgs): Promise<number> {
   if (query === undefined) throw new UsageError('--query is required');
   if (!query.trim()) throw new UsageError('--query is empty; give some words to search for');
   if (k < 1) throw new UsageError(`--top must be at least 1, got ${k}`);
-  const maxWords = args.maxWords as number;
+  const maxWords = args.maxWords;
   if (maxWords < 3) throw new UsageError(`--max-words must be at least 3, got ${maxWords}`);
 
   const index = await readEmbeddings(indexPath);
   const [model, tokenizer] = await Promise.all([
-    loadModelForInference(checkpoint, { dtype: args.dtype as 'float32' | 'bfloat16' }),
+    loadModelForInference(checkpoint, { dtype: args.dtype }),
     ClipTokenizer.load(),
   ]);
   try {
@@ -86,5 +86,4 @@ async function run(args: ParsedArgs): Promise<number> {
   }
 }
 
-const command: Command = { spec, run };
-export default command;
+export default defineCommand(spec, run);

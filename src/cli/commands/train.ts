@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { ClipTokenizer } from '../../data/index.js';
 import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
 import { launchWorkers, PRESETS, Progress, trainStage1, workerEnv, type TrainSettings } from '../../train/index.js';
-import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { DATASETS, readSplit, startingModel, trainingVideoReader, type DatasetName } from '../setup.js';
+import {UsageError, type Args, type CommandSpec } from '../args.js';
+import { defineCommand } from '../command.js';
+import { DATASETS, readSplit, startingModel, trainingVideoReader } from '../setup.js';
 
-const spec: CommandSpec = {
+const spec = {
   name: 'train',
-  summary: 'stage-1 pre-training or retrieval fine-tuning',
   usage: 't2vlp train --data DIR --out DIR [--preset stage1|msrvtt|lsmdc|didemo|demo] [--init CKPT] [options]',
   options: {
     data: { type: 'string', help: 'dataset folder (annotation files; videos in DIR/videos)' },
@@ -47,10 +46,11 @@ const spec: CommandSpec = {
     threads: { type: 'int', help: 'libtorch threads per process' },
     json: { type: 'boolean', help: 'JSON log lines instead of a progress bar' },
   },
-};
+} as const satisfies CommandSpec;
+type Options = Args<typeof spec.options>;
 
-export function settingsFrom(a: ParsedArgs): TrainSettings {
-  const base = PRESETS[a.preset as string]!;
+export function settingsFrom(a: Options): TrainSettings {
+  const base = PRESETS[a.preset]!;
   const pick = <K extends keyof TrainSettings>(k: K, v: unknown) => (v === undefined ? base[k] : (v as TrainSettings[K]));
   return {
     ...base,
@@ -69,10 +69,10 @@ export function settingsFrom(a: ParsedArgs): TrainSettings {
   };
 }
 
-async function run(a: ParsedArgs): Promise<number> {
+async function run(a: Options): Promise<number> {
   if (!a.data) throw new UsageError('--data is required');
   if (!a.out) throw new UsageError('--out is required');
-  const nproc = a.nproc as number;
+  const nproc = a.nproc;
   if (nproc < 1) throw new UsageError(`--nproc must be at least 1, got ${nproc}`);
   const env = workerEnv();
   if (nproc > 1 && !env) {
@@ -80,10 +80,10 @@ async function run(a: ParsedArgs): Promise<number> {
     return launchWorkers({
       nproc,
       argv,
-      masterAddr: a.masterAddr as string,
-      masterPort: a.masterPort as number | undefined,
-      rankOffset: a.rankOffset as number,
-      worldSize: (a.worldSize as number | undefined) ?? nproc,
+      masterAddr: a.masterAddr,
+      masterPort: a.masterPort,
+      rankOffset: a.rankOffset,
+      worldSize: a.worldSize ?? nproc,
     });
   }
   if (env) {
@@ -91,19 +91,19 @@ async function run(a: ParsedArgs): Promise<number> {
     // Fault injection for the launcher's tests: this rank dies right after joining the group.
     if (process.env.T2VLP_FAULT_EXIT_RANK === String(env.rank)) process.exit(3);
   }
-  if (a.threads) setNumThreads(a.threads as number);
+  if (a.threads) setNumThreads(a.threads);
   const s = settingsFrom(a);
   manualSeed(s.seed);
-  if (a.init && !existsSync(a.init as string)) throw new UsageError(`checkpoint '${a.init as string}' does not exist`);
+  if (a.init && !existsSync(a.init)) throw new UsageError(`checkpoint '${a.init}' does not exist`);
   if (!a.init && !s.model)
-    throw new UsageError(`preset '${a.preset as string}' starts from a checkpoint: pass --init (a t2vlp checkpoint or OpenAI CLIP ViT-B-16.pt)`);
-  const data = await readSplit(a.dataset as DatasetName, a.data as string, 'train', a.videoDir as string | undefined);
-  const model = await startingModel(a.init as string | undefined, s.model);
+    throw new UsageError(`preset '${a.preset}' starts from a checkpoint: pass --init (a t2vlp checkpoint or OpenAI CLIP ViT-B-16.pt)`);
+  const data = await readSplit(a.dataset, a.data, 'train', a.videoDir);
+  const model = await startingModel(a.init, s.model);
   try {
     if (a.init && a.maxFrames === undefined) s.maxFrames = model.config.numFrames;
     const tokenizer = await ClipTokenizer.load();
     const videos = trainingVideoReader(model.config, { ...s, cache: !!a.cacheVideos });
-    const out = a.out as string;
+    const out = a.out;
     const rank = dist.getRank();
     const progress = new Progress({ json: !!a.json, quiet: rank !== 0, metricsFile: rank === 0 ? join(out, 'metrics.jsonl') : undefined });
     const r = await trainStage1({
@@ -113,9 +113,9 @@ async function run(a: ParsedArgs): Promise<number> {
       videos,
       settings: s,
       outDir: out,
-      checkpointEvery: a.checkpointEvery as number,
+      checkpointEvery: a.checkpointEvery,
       resume: !!a.resume,
-      maxSteps: a.maxSteps as number | undefined,
+      maxSteps: a.maxSteps,
       progress,
     });
     if (rank === 0) {
@@ -131,5 +131,4 @@ async function run(a: ParsedArgs): Promise<number> {
   }
 }
 
-const command: Command = { spec, run };
-export default command;
+export default defineCommand(spec, run);

@@ -1,0 +1,28 @@
+/**
+ * The subcommands: name → one-line summary (for `t2vlp --help` and each command's `--help`) and
+ * the module that implements it, loaded only when that command runs.
+ */
+import type { Command } from '../command.js';
+
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<{ default: Command<any> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  demo: {
+    summary: 'generate the synthetic dataset, train a small T2VLP, evaluate retrieval, answer a query',
+    load: () => import('./demo.js'),
+  },
+  train: {
+    summary: 'stage-1 pre-training or retrieval fine-tuning (presets per dataset; --nproc N processes)',
+    load: () => import('./train.js'),
+  },
+  eval: { summary: 'text-video retrieval evaluation of a checkpoint on a dataset split', load: () => import('./eval.js') },
+  encode: { summary: 'encode videos or texts into an embeddings file', load: () => import('./encode.js') },
+  search: { summary: 'rank encoded videos for a text query', load: () => import('./search.js') },
+  'generate-data': {
+    summary: 'write the synthetic video-text dataset (MSR-VTT formats: videos/, MSRVTT_data.json, CSVs, qa/)',
+    load: () => import('./generate-data.js'),
+  },
+};
