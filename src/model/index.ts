@@ -10,3 +10,4 @@ export { Transformer, ResidualAttentionBlock, Mlp } from './transformer.js';
 export { type T2VLPConfig, VIT_B_16, inferConfig, validateConfig, ConfigError } from './config.js';
 export { contrastiveLoss, textCenters, alignLoss, gatherGlobal, type GlobalBatchOptions } from './losses.js';
 export { type LoadModelOptions, clipToT2VLPKeys, CONFIG_METADATA_KEY } from './load.js';
+export { detectLayout, toReferenceLayout } from './clip-layouts.js';

@@ -8,7 +8,10 @@
  * - OpenAI's CLIP TorchScript archive (`ViT-B-16.pt`) or a CLIP state dict: every key is copied
  *   under `clip.`, the tube encoder `local_visual` is filled from the visual tower (its last
  *   blocks become the tube encoder's blocks), and parameters CLIP does not have keep their fresh
- *   initialisation.
+ *   initialisation;
+ * - the same for OpenCLIP state dicts and Hugging Face CLIPModel weights (a folder with
+ *   `config.json` + `model.safetensors`, or that file), renamed to OpenAI's names first
+ *   (clip-layouts.ts).
  * The configuration is inferred from the tensor shapes unless the file carries one; a checkpoint
  * that does not fit gets a StateDictError listing missing, unexpected and mis-shaped keys.
  */
@@ -17,6 +20,8 @@ import { readCheckpointFile, readSafetensors, detectCheckpointFormat, type RawTe
 import { fromRaw, nn, type DType, type Tensor } from '../torch/index.js';
 import { type T2VLPConfig, inferConfig } from './config.js';
 import type { T2VLP } from './t2vlp.js';
+import { toReferenceLayout } from './clip-layouts.js';
+import { weightsFileOf } from './hf-clip-files.js';
 
 export interface LoadModelOptions {
   /** Overrides of values shapes cannot tell (numFrames, jointLayers, eotTokenId, maskPaddedFrames). */
@@ -69,13 +74,14 @@ export function clipToT2VLPKeys(clip: Map<string, RawTensor>, cfg: T2VLPConfig):
   return out;
 }
 
-async function readWithConfig(path: string): Promise<{ raw: Map<string, RawTensor>; config?: Partial<T2VLPConfig> }> {
+async function readWithConfig(folderOrFile: string): Promise<{ raw: Map<string, RawTensor>; config?: Partial<T2VLPConfig>; file: string }> {
+  const path = await weightsFileOf(folderOrFile); // a Hugging Face folder → its model.safetensors
   if ((await detectCheckpointFormat(path)) === 'safetensors') {
     const r = await readSafetensors(path);
     const c = r.metadata[CONFIG_METADATA_KEY];
-    return { raw: r.tensors, config: c ? (JSON.parse(c) as Partial<T2VLPConfig>) : undefined };
+    return { raw: r.tensors, config: c ? (JSON.parse(c) as Partial<T2VLPConfig>) : undefined, file: path };
   }
-  return { raw: await readCheckpointFile(path) };
+  return { raw: await readCheckpointFile(path), file: path };
 }
 
 /**
@@ -88,15 +94,16 @@ export async function loadT2VLP(
   o: LoadModelOptions = {},
   create: (config: T2VLPConfig) => T2VLP,
 ): Promise<T2VLP> {
-  const { raw: read, config: saved } = await readWithConfig(path);
-  const raw = normaliseKeys(read);
-  const isT2VLP = [...raw.keys()].some((k) => k.startsWith('clip.'));
+  const { raw: read, config: saved, file } = await readWithConfig(path);
+  // OpenCLIP / Hugging Face names → OpenAI's; unknown layouts are refused here.
+  const { raw, layout, config: fromSource } = await toReferenceLayout(normaliseKeys(read), file);
+  const isT2VLP = layout === 't2vlp';
   const shapes = new Map<string, number[]>();
   for (const [k, v] of raw) {
     if (isT2VLP && !k.startsWith('clip.')) continue;
     shapes.set(isT2VLP ? k.slice(5) : k, v.shape);
   }
-  const cfg = inferConfig(shapes, { ...saved, ...o.config });
+  const cfg = inferConfig(shapes, { ...saved, ...fromSource, ...o.config });
   const keyed = isT2VLP ? raw : clipToT2VLPKeys(raw, cfg);
   const model = create(cfg);
   const tensors = new Map<string, Tensor>();

@@ -78,7 +78,11 @@ export class T2VLP extends nn.Module {
     return this.clip.logit_scale.dtype;
   }
 
-  /** Loads a checkpoint (see load.ts): t2vlp safetensors, a PyTorch state dict, or OpenAI's CLIP archive. */
+  /**
+   * Loads a checkpoint (see load.ts): t2vlp safetensors, a PyTorch state dict of a T2VLP model, or
+   * CLIP weights as people have them (OpenAI's TorchScript archive, a Hugging Face `CLIPModel`
+   * folder or `model.safetensors`, an OpenCLIP state dict) for a fresh stage-1 model.
+   */
   static load(path: string, options?: LoadModelOptions): Promise<T2VLP> {
     return loadT2VLP(path, options, (config) => new T2VLP(config));
   }
