@@ -17,15 +17,23 @@ import { type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
 import { CLIP } from './clip.js';
 import { alignLoss, contrastiveLoss, textCenters } from './losses.js';
 
+/** What `T2VLP.encodeVideo` returns (docs/ARCHITECTURE.md). */
 export interface VideoEncoding {
+  /** [B, T, E] per-frame features (token 0 of the visual tower's output), not normalised. */
   frames: Tensor;
+  /** [B, K, E] tube tokens, not normalised. */
   tubes: Tensor;
+  /** [B, E] the meanP video embedding: frames L2-normalised, masked mean, L2-normalised again. */
   embedding: Tensor;
 }
 
+/** What `T2VLP.encodeText` returns (docs/ARCHITECTURE.md "Text tower"). */
 export interface TextEncoding {
+  /** [B, L, E] per-token features, not normalised (the alignment loss uses them). */
   tokens: Tensor;
+  /** [B, E] the feature at the end-of-text position, not normalised. */
   eot: Tensor;
+  /** [B, E] `eot` L2-normalised: the retrieval text embedding. */
   embedding: Tensor;
 }
 
@@ -59,7 +67,13 @@ export function meanPooledVideo(frames: Tensor, videoMask: Tensor): Tensor {
   });
 }
 
+/**
+ * The T2VLP model: `T2VLP.load(path)` from a checkpoint, `encodeVideo` / `encodeText`,
+ * `similarity`, and the stage-1 objective `stage1Loss`. See the file comment above for what each
+ * output is normalised to.
+ */
 export class T2VLP extends nn.Module {
+  /** The network under the checkpoint prefix `clip.`. */
   clip: CLIP;
 
   constructor(config: Partial<T2VLPConfig> = {}) {
@@ -145,8 +159,8 @@ export class T2VLP extends nn.Module {
   }
 
   /**
-   * The stage-1 objective (spec TRAINING.md): contrastive loss over the (global) batch plus the
-   * local alignment loss. Differentiable; call `.loss.backward()`.
+   * The stage-1 objective (docs/TRAINING.md "Objectives"): contrastive loss over the (global)
+   * batch plus the local alignment loss. Differentiable; call `.loss.backward()`.
    */
   stage1Loss(batch: Stage1Batch): Stage1Loss {
     return scope(() => {
