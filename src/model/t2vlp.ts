@@ -68,9 +68,10 @@ export function meanPooledVideo(frames: Tensor, videoMask: Tensor): Tensor {
 }
 
 /**
- * The T2VLP model: `T2VLP.load(path)` from a checkpoint, `encodeVideo` / `encodeText`,
- * `similarity`, and the stage-1 objective `stage1Loss`. See the file comment above for what each
- * output is normalised to.
+ * The T2VLP model: `T2VLP.load(path)` from a checkpoint, `encodeVideo` / `encodeText` (see
+ * {@link VideoEncoding} and {@link TextEncoding} for what is normalised), `similarity`
+ * = exp(logit_scale) · t.embedding · v.embeddingᵀ (rows text, columns video), and the stage-1
+ * objective `stage1Loss` (docs/ARCHITECTURE.md, docs/TRAINING.md).
  */
 export class T2VLP extends nn.Module {
   /** The network under the checkpoint prefix `clip.`. */

@@ -126,6 +126,8 @@ test('docs: citations in code name an existing page and section', () => {
     }
     const bare = new RegExp(`(?<![\\w/])(?:spec )?(${DOC_NAMES.join('|')})\\.md`, 'g');
     for (const m of text.matchAll(bare)) problems.push(`${rel}: cites '${m[0]}' without docs/ (write docs/${m[1]}.md)`);
+    for (const m of text.matchAll(/fixtures README,? (?:item|note)s? \d+/gi))
+      problems.push(`${rel}: cites '${m[0]}', which is not in the repository (docs/ARCHITECTURE.md "Numeric parity" says which docs/ section describes each note)`);
   }
   assert.ok(citations > 30, `expected the code to cite docs/ often, found ${citations} citations`);
   assert.deepEqual(problems, [], `citations that do not resolve:\n${problems.join('\n')}`);
