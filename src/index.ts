@@ -9,18 +9,6 @@
  * - Evaluation: `retrievalMetrics` and the retrieval evaluation of a model on a split.
  * - Training: the stage-1 / retrieval training loop, presets, checkpoints, multi-process launch.
  * - The tensor layer: `tensor`, `scope`, `nn`, `optim`, `F`, `dist` and friends, PyTorch-shaped.
- *
- * The design documents in `docs/` describe the model, training, data and evaluation.
- *
- * @packageDocumentation
- * @document ../docs/README.md
- * @document ../docs/ARCHITECTURE.md
- * @document ../docs/TRAINING.md
- * @document ../docs/DATA.md
- * @document ../docs/EVAL.md
- * @document ../docs/FUSION.md
- * @document ../docs/QUIRKS.md
- * @document ../docs/STYLE.md
  */
 export * from './torch/index.js';
 export * as torch from './torch/index.js';

@@ -17,23 +17,15 @@ import { type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
 import { CLIP } from './clip.js';
 import { alignLoss, contrastiveLoss, textCenters } from './losses.js';
 
-/** What `T2VLP.encodeVideo` returns (docs/ARCHITECTURE.md). */
 export interface VideoEncoding {
-  /** [B, T, E] per-frame features (token 0 of the visual tower's output), not normalised. */
   frames: Tensor;
-  /** [B, K, E] tube tokens, not normalised. */
   tubes: Tensor;
-  /** [B, E] the meanP video embedding: frames L2-normalised, masked mean, L2-normalised again. */
   embedding: Tensor;
 }
 
-/** What `T2VLP.encodeText` returns (docs/ARCHITECTURE.md "Text tower"). */
 export interface TextEncoding {
-  /** [B, L, E] per-token features, not normalised (the alignment loss uses them). */
   tokens: Tensor;
-  /** [B, E] the feature at the end-of-text position, not normalised. */
   eot: Tensor;
-  /** [B, E] `eot` L2-normalised: the retrieval text embedding. */
   embedding: Tensor;
 }
 
@@ -67,14 +59,7 @@ export function meanPooledVideo(frames: Tensor, videoMask: Tensor): Tensor {
   });
 }
 
-/**
- * The T2VLP model: `T2VLP.load(path)` from a checkpoint, `encodeVideo` / `encodeText` (see
- * {@link VideoEncoding} and {@link TextEncoding} for what is normalised), `similarity`
- * = exp(logit_scale) · t.embedding · v.embeddingᵀ (rows text, columns video), and the stage-1
- * objective `stage1Loss` (docs/ARCHITECTURE.md, docs/TRAINING.md).
- */
 export class T2VLP extends nn.Module {
-  /** The network under the checkpoint prefix `clip.`. */
   clip: CLIP;
 
   constructor(config: Partial<T2VLPConfig> = {}) {
