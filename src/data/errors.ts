@@ -1,5 +1,5 @@
 // Error classes of the data layer. Each carries a stable `code` that callers and the training
-// loader's skip report can rely on, and a message naming the file and the problem (STYLE.md).
+// loader's skip report can rely on, and a message naming the file and the problem (docs/STYLE.md).
 
 export type DataErrorCode =
   | 'ENOENT' // a file or folder does not exist

@@ -1,5 +1,5 @@
-// The data layer: files on disk -> the integer and float arrays the model consumes (spec
-// DATA.md). Tokenizer (CLIP BPE), video decoding and CLIP preprocessing (ffmpeg + exact Pillow
+// The data layer: files on disk -> the integer and float arrays the model consumes
+// (docs/DATA.md). Tokenizer (CLIP BPE), video decoding and CLIP preprocessing (ffmpeg + exact Pillow
 // bicubic), readers for every annotation format, a batching loader with sharding, prefetch,
 // resumable positions and skip reports, and a synthetic dataset generator. Everything works on
 // typed arrays; Tensors are made only by the batch / *ToTensors helpers (torch-edge.ts).

@@ -1,5 +1,5 @@
 /**
- * Retrieval metrics when a video has several captions (MSVD and similar; spec EVAL.md
+ * Retrieval metrics when a video has several captions (MSVD and similar; docs/EVAL.md
  * "Multi-sentence datasets", reference `tensor_text_to_video_metrics` and
  * `tensor_video_to_text_sim`). Text-to-video ranks each real caption against all videos;
  * video-to-text scores a video against another by the best of that video's captions and ranks the

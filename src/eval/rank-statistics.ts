@@ -1,5 +1,5 @@
 /**
- * From a list of 0-based ranks to the reported retrieval numbers (spec EVAL.md "Retrieval
+ * From a list of 0-based ranks to the reported retrieval numbers (docs/EVAL.md "Retrieval
  * metrics"): R@1/5/10 in percent, median and mean rank 1-based. The two reference functions
  * differ in small ways that `reference` mode reproduces: `compute_metrics` uses numpy's median
  * (mean of the two middle values) and float64 recalls, `tensor_text_to_video_metrics` uses

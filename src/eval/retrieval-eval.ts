@@ -1,5 +1,5 @@
 /**
- * Retrieval evaluation of a model on a dataset split (spec EVAL.md, "Retrieval evaluation
+ * Retrieval evaluation of a model on a dataset split (docs/EVAL.md, "Retrieval evaluation
  * procedure"): encode every caption and every distinct video once, in batches, compute the loose
  * meanP similarity of every caption-video pair, and report text-to-video and video-to-text
  * metrics (multi-sentence handling when videos have several captions). The fusion re-ranking of

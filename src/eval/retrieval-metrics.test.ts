@@ -39,7 +39,7 @@ function firstTiedPosition(row: number[], i: number): number {
   return sorted.indexOf(row[i]!);
 }
 
-/** Straight from the definitions in spec EVAL.md, numpy median. */
+/** Straight from the definitions in docs/EVAL.md "Retrieval metrics", numpy median. */
 function statsOf(ranks: number[]) {
   const n = ranks.length;
   const s = [...ranks].sort((a, b) => a - b);

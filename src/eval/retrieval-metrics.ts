@@ -1,10 +1,10 @@
 /**
  * Retrieval metrics of a square similarity matrix whose row i is query i and whose column i is
- * its ground truth (spec EVAL.md "Retrieval metrics", reference `metrics.py` `compute_metrics`).
+ * its ground truth (docs/EVAL.md "Retrieval metrics", reference `metrics.py` `compute_metrics`).
  * By default each query gets one rank, the optimistic one: the number of candidates scored
  * strictly higher than its ground truth. `ties: 'reference'` reproduces `compute_metrics`, which
- * finds the rank by value equality and so lists every tied position (spec QUIRKS.md, fixtures
- * README item 12). Both agree on any matrix without ties on a ground-truth value.
+ * finds the rank by value equality and so lists every tied position (docs/QUIRKS.md,
+ * docs/EVAL.md "Ties"). Both agree on any matrix without ties on a ground-truth value.
  */
 import {
   RetrievalMetricsError,

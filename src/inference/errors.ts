@@ -1,7 +1,7 @@
 /**
  * The error class of the serving helpers (embedding files, model loading, search): a stable
  * `code` for programs and a message for people that names the file or value, says what was
- * expected and what to do next (STYLE.md). The CLI prints the message as its one error line.
+ * expected and what to do next (docs/STYLE.md). The CLI prints the message as its one error line.
  */
 export type InferenceErrorCode =
   /** A checkpoint, embeddings file, video folder or list that does not exist. */

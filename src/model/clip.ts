@@ -70,13 +70,13 @@ export class CLIP extends nn.Module {
     }
   }
 
-  /** Frames [B*T, 3, H, W] through the visual tower (spec ARCHITECTURE.md, steps 1-6). */
+  /** Frames [B*T, 3, H, W] through the visual tower (docs/ARCHITECTURE.md "Visual tower", steps 1-6). */
   encodeImage(frames: Tensor, onBlock?: TransformerRunOptions['onBlock']): VisualOutput {
     return this.visual.forwardFrames(frames, this.config.numFrames, this.config.jointLayers, onBlock);
   }
 
   /**
-   * Tube tokens (spec ARCHITECTURE.md, "Tube tokens"): the centers pool each frame's patches of
+   * Tube tokens (docs/ARCHITECTURE.md "Tube tokens"): the centers pool each frame's patches of
    * `middle` [B*T, 1+N, Wv]; each tube, headed by the frame-mean class token, runs through the
    * tube encoder along time. With `maskPaddedFrames` and a video mask, padded frames are left out
    * of the head mean and their tube steps are masked (the reference includes them).
@@ -120,7 +120,7 @@ export class CLIP extends nn.Module {
       if (L > this.config.contextLength)
         throw new RangeError(`encodeText: ${L} tokens exceed the context length ${this.config.contextLength}`);
       const x = this.token_embedding.forward(ids).add(this.positional_embedding.narrow(0, 0, L));
-      const causal = full([L, L], -Infinity).triu(1); // padding is not masked (spec QUIRKS.md)
+      const causal = full([L, L], -Infinity).triu(1); // padding is not masked (docs/QUIRKS.md)
       const out = this.transformer.forward(x, { attnMask: causal, onBlock });
       return this.ln_final.forward(out).matmul(this.text_projection);
     });

@@ -8,16 +8,27 @@
  */
 import { readFileSync } from 'node:fs';
 
+/** The model's sizes (docs/ARCHITECTURE.md "Sizes used on this page"); `VIT_B_16` holds the defaults. */
 export interface T2VLPConfig {
+  /** E: width of the joint embedding space (512 for ViT-B/16). */
   embedDim: number;
+  /** R: input frame size in pixels (224). */
   imageResolution: number;
+  /** Blocks of the visual transformer (12). */
   visionLayers: number;
+  /** Wv: visual width (768); heads = width / 64. */
   visionWidth: number;
+  /** P: patch size in pixels (16). */
   visionPatchSize: number;
+  /** Rows of the text positional table (77). */
   contextLength: number;
+  /** Rows of the token embedding (49408 for CLIP's vocabulary). */
   vocabSize: number;
+  /** Wt: text width (512). */
   textWidth: number;
+  /** Attention heads of the text transformer (8). */
   textHeads: number;
+  /** Blocks of the text transformer (12). */
   textLayers: number;
   /** Frames per video (the reference's literal 12). */
   numFrames: number;

@@ -1,5 +1,5 @@
 /**
- * Loading a T2VLP model from any of the checkpoints users have (spec ARCHITECTURE.md,
+ * Loading a T2VLP model from any of the checkpoints users have (docs/ARCHITECTURE.md
  * "Initialisation from OpenAI CLIP"):
  * - a t2vlp safetensors checkpoint (configuration in its metadata) or a weights-only safetensors
  *   file with the reference's key names;

@@ -1,5 +1,5 @@
 /**
- * Stage-1 objectives (spec TRAINING.md, fixtures README item 4): the symmetric contrastive loss
+ * Stage-1 objectives (docs/TRAINING.md "Objectives"): the symmetric contrastive loss
  * over a text × video logit matrix, and the local alignment loss between text-side centers and
  * tube tokens.
  */

@@ -156,10 +156,10 @@ export class T2VLP extends nn.Module {
   }
 
   /**
-   * The stage-1 objective (spec TRAINING.md): contrastive loss over the (global) batch plus the
-   * local alignment loss. Differentiable; call `.loss.backward()`. Across processes, pass
-   * `{ worldSize, allGather: dist.allGatherWithGrad }` so that the contrastive loss sees the
-   * global batch.
+   * The stage-1 objective (docs/TRAINING.md "Objectives"): contrastive loss over the (global)
+   * batch plus the local alignment loss. Differentiable; call `.loss.backward()`. Across
+   * processes, pass `{ worldSize, allGather: dist.allGatherWithGrad }` so that the contrastive
+   * loss sees the global batch.
    */
   stage1Loss(batch: Stage1Batch, global?: GlobalBatchOptions): Stage1Loss {
     return scope(() => {

@@ -1,5 +1,5 @@
 /**
- * CLIP's ViT as T2VLP modifies it (spec ARCHITECTURE.md, "Visual tower"): patch embedding, class
+ * CLIP's ViT as T2VLP modifies it (docs/ARCHITECTURE.md "Visual tower"): patch embedding, class
  * token, positions, ln_pre; the first `visionLayers - jointLayers` blocks see each frame alone;
  * their output is kept as `middle` (the tube tokens pool it); the last `jointLayers` blocks see
  * the frames of a video as one sequence; then ln_post and `proj` on every token.

@@ -1,5 +1,5 @@
 /**
- * The reference's optimizer parameter groups (spec TRAINING.md, "Parameter groups"): no weight
+ * The reference's optimizer parameter groups (docs/TRAINING.md "Parameter groups"): no weight
  * decay for names containing 'bias', 'LayerNorm.bias' or 'LayerNorm.weight' (CLIP's `ln_*`
  * weights are therefore decayed, as in the reference); CLIP parameters train at lr × coefLr;
  * new modules inside `clip.` (stage 1: names containing 'fusion' or 'local') at a fixed lr;

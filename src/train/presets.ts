@@ -1,6 +1,6 @@
 /**
- * Training presets: the reference scripts' hyper-parameters (spec TRAINING.md, "Hyper-parameters
- * from the seed's command lines") as defaults per run, and a `demo` preset that trains a small
+ * Training presets: the reference scripts' hyper-parameters (docs/TRAINING.md
+ * "Hyper-parameters") as defaults per run, and a `demo` preset that trains a small
  * model from scratch on the synthetic dataset within minutes on 2 CPU cores. Every value can be
  * overridden from the CLI.
  */

@@ -1,4 +1,4 @@
-// DiDeMo paragraph retrieval (spec DATA.md §3.4): the reference repository has no DiDeMo
+// DiDeMo paragraph retrieval (docs/DATA.md §3.4): the reference repository has no DiDeMo
 // loader, so this follows the CLIP4Clip convention the paper's numbers use: all sentences of a
 // video joined by spaces into one paragraph, the union of its moments as the clip range.
 // Accepts the public release's per-split list ({video, times: [[s, e], ...] in 5-second

@@ -1,4 +1,4 @@
-// Readers for every annotation format of spec DATA.md §3 and §5 (MSR-VTT, LSMDC, MSVD, DiDeMo,
+// Readers for every annotation format of docs/DATA.md §3 and §5 (MSR-VTT, LSMDC, MSVD, DiDeMo,
 // WebVid, MSRVTT-QA, MSVD-QA), all producing the common Dataset / Sample shape of types.ts.
 export type {
   Dataset,

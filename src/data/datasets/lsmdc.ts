@@ -1,4 +1,4 @@
-// LSMDC retrieval annotations (spec DATA.md §3.2): tab-separated files without header, exactly
+// LSMDC retrieval annotations (docs/DATA.md §3.2): tab-separated files without header, exactly
 // six fields per line (clip_id, four times, sentence); one sample per line whose clip has a
 // video file somewhere under the video folder (found by a recursive walk).
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// MSR-VTT retrieval annotations (spec DATA.md §3.1): MSRVTT_data.json (sentences and videos),
+// MSR-VTT retrieval annotations (docs/DATA.md §3.1): MSRVTT_data.json (sentences and videos),
 // the training video list MSRVTT_train.9k.csv (column video_id) and the 1k-A test pairs
 // MSRVTT_JSFUSION_test.csv (columns video_id, sentence). Videos are <videoDir>/<video_id>.mp4.
 // Training with expanded sentences gives one sample per caption of a training video, in the

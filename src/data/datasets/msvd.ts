@@ -1,4 +1,4 @@
-// MSVD retrieval/captioning annotations (spec DATA.md §3.3): train/val/test_list.txt (one
+// MSVD retrieval/captioning annotations (docs/DATA.md §3.3): train/val/test_list.txt (one
 // video id per line) and raw-captions.pkl (video id -> list of captions, each a list of words),
 // read directly (pickle.ts) or from a JSON conversion with the same structure. One sample per
 // (video, caption); val/test record how sentences group by video for evaluation.

@@ -1,5 +1,5 @@
 // A reader for Python pickles that hold plain data only (dicts, lists, tuples, strings,
-// numbers, None, booleans), enough for MSVD's raw-captions.pkl (spec DATA.md §3.3) without an
+// numbers, None, booleans), enough for MSVD's raw-captions.pkl (docs/DATA.md §3.3) without an
 // offline conversion. It interprets protocol 2-5 data opcodes and refuses anything that would
 // import or call code (GLOBAL, REDUCE, BUILD, ...), so an untrusted file cannot run anything.
 import { AnnotationError } from '../errors.js';

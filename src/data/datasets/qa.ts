@@ -1,4 +1,4 @@
-// Video QA annotations. MSRVTT-QA (spec DATA.md §5): JSON lines {video_id, question, answer,
+// Video QA annotations. MSRVTT-QA (docs/DATA.md §5): JSON lines {video_id, question, answer,
 // answer_type}, ten known-bad videos discarded, answers classified through
 // train_ans2label.json. MSVD-QA (public release, not in the reference repository): a JSON
 // array or JSON lines of {video_id | video, question, answer}; numeric ids become 'vid<id>'

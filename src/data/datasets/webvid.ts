@@ -1,4 +1,4 @@
-// WebVid pre-training annotations (spec DATA.md §3.5, §4): a JSON array of {video_id,
+// WebVid pre-training annotations (docs/DATA.md §3.5, §4): a JSON array of {video_id,
 // caption} (frozen_train.json) and the TFRecord directory with path.index; one sample per
 // array element whose video is in the index (others are reported: strict throws, else skipped).
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Stacks model items into batch arrays in the layouts the model code expects (spec DATA.md §6):
+// Stacks model items into batch arrays in the layouts the model code expects (docs/DATA.md §6):
 // text [B, L] int64 (the reference's [B, 1, L] is the same data), video [B, M, 3, S, S] float32
 // (reference [B, 1, M, 1, 3, S, S]), video mask [B, M] int64, and the QA / MLM extras.
 // `batchToTensors` wraps the arrays as Tensors at the edge.

@@ -1,4 +1,4 @@
-// The WebVid pre-training loader's masked-LM indicator labels (spec DATA.md §4.3,
+// The WebVid pre-training loader's masked-LM indicator labels (docs/DATA.md §4.3,
 // `get_pretrain_mask`): a row of length 1 + M + L over [leading slot | M video slots | L text
 // slots] holding 1/0 validity flags, with each text token strictly between CLS and EOT
 // selected with probability 0.15 and set to -1. If none is selected the reference's fallback

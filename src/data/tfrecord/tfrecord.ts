@@ -1,4 +1,4 @@
-// TFRecord framing (spec DATA.md §4.2), read and written directly instead of through
+// TFRecord framing (docs/DATA.md §4.2), read and written directly instead of through
 // TensorFlow: each record is u64 length (little-endian), u32 masked CRC-32C of those 8 bytes,
 // the payload, u32 masked CRC-32C of the payload. Reads check both CRCs by default (the
 // reference does not; a mismatch means a corrupt shard and is reported, not decoded).

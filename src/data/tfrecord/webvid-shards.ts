@@ -1,4 +1,4 @@
-// WebVid's pre-extracted frame storage (spec DATA.md §4): TFRecord shards of tf.train.Example
+// WebVid's pre-extracted frame storage (docs/DATA.md §4): TFRecord shards of tf.train.Example
 // records with one bytes feature 'image' = uint8 [F, 256, 256, 3] in OpenCV's BGR order, and
 // an index file of "video_id \t shard_path \t byte_offset" lines (first occurrence of an id
 // wins). Also writes shards in the same layout (1000 videos per shard), for tests and for

@@ -1,4 +1,4 @@
-// Byte-pair encoding of one pre-tokenised word (spec DATA.md §1.1), exactly as CLIP's
+// Byte-pair encoding of one pre-tokenised word (docs/DATA.md §1.1), exactly as CLIP's
 // SimpleTokenizer.bpe: the last character carries the `</w>` word end; repeatedly merge the
 // adjacent pair of lowest rank, all its non-overlapping occurrences left to right, until no pair
 // is in the merge table. Results are cached per word, as in the reference.

@@ -1,4 +1,4 @@
-// GPT-2/CLIP byte <-> unicode table (spec DATA.md §1.1): printable bytes map to the code point
+// GPT-2/CLIP byte <-> unicode table (docs/DATA.md §1.1): printable bytes map to the code point
 // of the same value, the 68 others to U+0100.. in increasing byte order, so every byte string
 // becomes a string of visible characters that BPE merges can name.
 

@@ -1,4 +1,4 @@
-// CLIP's text normalisation before pre-tokenisation (spec DATA.md §1.1): `basic_clean`
+// CLIP's text normalisation before pre-tokenisation (docs/DATA.md §1.1): `basic_clean`
 // (ftfy.fix_text, HTML-unescape twice, strip), `whitespace_clean` (runs of Python-`\s`
 // whitespace become one space, strip) and lower-casing. Python's `\s` and `str.strip` are used
 // exactly (they include U+001C..U+001F and U+0085, which JS's `\s` lacks, and exclude U+FEFF).

@@ -1,4 +1,4 @@
-// CLIP's byte-level BPE tokenizer (OpenAI SimpleTokenizer, spec DATA.md §1.1) in TypeScript:
+// CLIP's byte-level BPE tokenizer (OpenAI SimpleTokenizer, docs/DATA.md §1.1) in TypeScript:
 // clean the text (ftfy port, HTML unescape, whitespace, lower case), split it with CLIP's
 // pre-tokenisation pattern, map UTF-8 bytes to the byte table, run BPE, look the symbols up.
 // `batch` builds the loaders' fixed-length rows (§1.2) as Tensors, `batchArrays` as typed
@@ -28,9 +28,13 @@ export interface TextBatch {
   tokenTypeIds: Tensor; // int64 [B, L]
 }
 
+/** CLIP's BPE tokenizer; `ClipTokenizer.load()` reads the bundled vocabulary (docs/DATA.md §1). */
 export class ClipTokenizer {
+  /** Id of `<|startoftext|>` (49406). */
   readonly sotId: number;
+  /** Id of `<|endoftext|>` (49407). */
   readonly eotId: number;
+  /** Number of ids (49408). */
   readonly vocabSize: number;
   private readonly bpe: Bpe;
   private readonly byteEncoder: string[];
@@ -110,7 +114,7 @@ export class ClipTokenizer {
     return this.utf8Decoder.decode(new Uint8Array(bytes)).replaceAll('</w>', ' ');
   }
 
-  /** One fixed-length row as the reference loaders build it (spec DATA.md §1.2). */
+  /** One fixed-length row as the reference loaders build it (docs/DATA.md §1.2). */
   textRow(text: string, opts: TextRowOptions = {}): TextRow {
     return buildTextRow(this.encode(text), this.sotId, this.eotId, opts);
   }

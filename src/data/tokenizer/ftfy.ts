@@ -1,5 +1,5 @@
 // A port of `ftfy.fix_text` (ftfy 6.3.1, default configuration), the first step of CLIP's
-// `basic_clean` (spec DATA.md §1.1). Captions from the web carry mojibake ("cafÃ©"), HTML
+// `basic_clean` (docs/DATA.md §1.1). Captions from the web carry mojibake ("cafÃ©"), HTML
 // entities, curly quotes, full-width letters and ligatures; the reference fixes them before
 // tokenising, so a caption's ids depend on it. Control flow follows ftfy's `fix_text`,
 // `fix_and_explain` and `fix_encoding_and_explain` step by step; ftfy's data (character classes,

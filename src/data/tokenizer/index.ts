@@ -1,4 +1,4 @@
-// CLIP's byte-level BPE tokenizer in TypeScript (spec DATA.md §1): text cleaning (an ftfy port,
+// CLIP's byte-level BPE tokenizer in TypeScript (docs/DATA.md §1): text cleaning (an ftfy port,
 // HTML unescaping, whitespace, lower case), pre-tokenisation, BPE, and the loaders' fixed-length
 // id/mask rows.
 export { ClipTokenizer, type TextBatch } from './clip-tokenizer.js';

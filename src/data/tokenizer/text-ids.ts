@@ -1,5 +1,5 @@
 // Builds the fixed-length id/mask/segment rows every reference loader feeds the text tower
-// (spec DATA.md §1.2, `_get_text`): <|startoftext|> + BPE tokens truncated to L-1 symbols,
+// (docs/DATA.md §1.2, `_get_text`): <|startoftext|> + BPE tokens truncated to L-1 symbols,
 // <|endoftext|>, ids, mask 1 on real tokens, segment 0, right-padded with 0. The WebVid
 // pre-training loader also drops every id 0 (the byte token '!') before padding.
 

@@ -1,4 +1,4 @@
-// Loads CLIP's BPE vocabulary file (bpe_simple_vocab_16e6.txt.gz, spec DATA.md §1.1): gzip,
+// Loads CLIP's BPE vocabulary file (bpe_simple_vocab_16e6.txt.gz, docs/DATA.md §1.1): gzip,
 // newline-separated merges after a version header; keeps the first 49152-256-2 merges and
 // builds the 49408-entry vocabulary in id order. The bundled copy lives in the package's
 // assets/ folder and is found from this module's URL by walking up to package.json.

@@ -1,4 +1,4 @@
-// The model-ready form of one video (spec DATA.md §2.2): M slots of normalised [3, S, S]
+// The model-ready form of one video (docs/DATA.md §2.2): M slots of normalised [3, S, S]
 // frames, zero-filled past the kept frames, with a mask of valid slots. Assembly from decoded
 // RGB frames is shared by the video-file, frame-folder and TFRecord paths.
 import { toTensor, type Tensor } from '../torch-edge.js';
@@ -8,7 +8,7 @@ import { DEFAULT_IMAGE_SIZE, preprocessFrame } from './preprocess.js';
 export interface VideoClip {
   /** [T, 3, S, S] normalised RGB; slots >= numFrames are all zeros. */
   frames: Float32Array;
-  /** [T]: 1 for slots holding a frame. */
+  /** Shape [T]; 1 for slots holding a frame. */
   mask: Uint8Array;
   /** Slots holding a frame (n = min(N, M), or M when short videos are repeated). */
   numFrames: number;

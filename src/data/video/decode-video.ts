@@ -1,4 +1,4 @@
-// Video file -> model input (spec DATA.md §2.1-2.3). Probe with ffprobe, work out which frames
+// Video file -> model input (docs/DATA.md §2.1-2.3). Probe with ffprobe, work out which frames
 // the reference would read and keep (sampling.ts), decode only those with ffmpeg, streamed as
 // RGB PPM frames over a pipe, then apply CLIP's transform in TypeScript (bit-exact Pillow
 // bicubic, preprocess.ts). Short videos use one `select` pass; long ones seek to each kept
@@ -177,7 +177,7 @@ export async function readVideoClip(path: string, o: VideoReadOptions = {}): Pro
   if (!(Math.trunc(probe.fps) > 0) && o.truncateFps !== false) {
     throw new VideoDecodeError(
       'VIDEO_EMPTY',
-      `readVideoClip: '${path}' has ${probe.fps.toFixed(3)} fps, which truncates to 0 (reference quirk, QUIRKS.md); pass truncateFps: false`,
+      `readVideoClip: '${path}' has ${probe.fps.toFixed(3)} fps, which truncates to 0 (reference quirk, docs/QUIRKS.md); pass truncateFps: false`,
     );
   }
   const cand = candidateFrameIndices(probe.frameCount, probe.fps, o);

@@ -1,7 +1,7 @@
 // Clips from frames that were extracted beforehand: a folder of JPEG/PNG images (decoded by
 // ffmpeg, one short process per kept image) or frames already in memory (WebVid TFRecords).
 // All images in sorted file-name order are the video's N frames; the frame rate plays no part
-// (spec DATA.md §4.2: sampling was fixed at extraction time). Note: ffmpeg's JPEG decoder may
+// (docs/DATA.md §4.2: sampling was fixed at extraction time). Note: ffmpeg's JPEG decoder may
 // differ from Pillow/OpenCV's libjpeg by a level here and there; PNG decodes identically.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // Video and frame decoding with the ffmpeg CLI, the reference's frame sampling, and CLIP's image
-// transform (bit-exact Pillow bicubic resize + centre crop + normalisation) (spec DATA.md §2).
+// transform (bit-exact Pillow bicubic resize + centre crop + normalisation) (docs/DATA.md §2).
 export { VideoReader, type VideoReaderOptions, type VideoSource } from './video-reader.js';
 export { CachingVideoReader } from './caching-reader.js';
 export {

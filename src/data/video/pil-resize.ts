@@ -2,7 +2,7 @@
 // bit: separable convolution, horizontal pass then vertical, each pass rounding and clipping to
 // uint8; the kernel is the a = -0.5 cubic stretched by the scale factor when shrinking
 // (antialiasing); coefficients are normalised in double precision and then rounded to 22-bit
-// fixed point. CLIP's transform resizes with it (spec DATA.md §2.3), so frames resized here
+// fixed point. CLIP's transform resizes with it (docs/DATA.md §2.3), so frames resized here
 // equal the reference's for the same decoded RGB input. Only the rows and columns that the
 // centre crop keeps are computed; each output pixel depends on its own coordinates only, so
 // the result equals resizing everything and cropping after.

@@ -1,4 +1,4 @@
-// CLIP's image transform (spec DATA.md §2.3) on decoded RGB frames: resize the shorter side
+// CLIP's image transform (docs/DATA.md §2.3) on decoded RGB frames: resize the shorter side
 // to S with Pillow's bicubic filter, centre-crop S x S, scale to [0, 1], normalise per channel,
 // CHW layout. Float arithmetic follows torch's float32 ops (x/255, then (x - mean) / std, each
 // rounded to float32), so values equal torchvision's ToTensor + Normalize exactly.

@@ -1,4 +1,4 @@
-// Probes a video with ffprobe for what frame sampling needs (spec DATA.md §2.1): frame count
+// Probes a video with ffprobe for what frame sampling needs (docs/DATA.md §2.1): frame count
 // and frame rate as OpenCV reports them to the reference (CAP_PROP_FRAME_COUNT: the stream's
 // nb_frames, else round(duration * fps); CAP_PROP_FPS: avg_frame_rate, else r_frame_rate),
 // plus size, duration and start times for seeking.

@@ -1,4 +1,4 @@
-// Unit tests of the frame-sampling arithmetic (spec DATA.md §2.1-2.2, §5) against values
+// Unit tests of the frame-sampling arithmetic (docs/DATA.md §2.1-2.2, §5) against values
 // worked out by hand from the reference's loops.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,6 +1,6 @@
-// Which frames the reference reads and keeps (spec DATA.md §2.1-2.2, §5), as pure functions of
+// Which frames the reference reads and keeps (docs/DATA.md §2.1-2.2, §5), as pure functions of
 // the probed frame count and frame rate. The reference truncates the container frame rate to an
-// integer before sampling (29.97 fps samples as 29; QUIRKS.md): reproduced by default because
+// integer before sampling (29.97 fps samples as 29; docs/QUIRKS.md): reproduced by default because
 // checkpoints were trained that way; `truncateFps: false` uses the exact rate instead.
 import { DataOptionError } from '../errors.js';
 import type { Rng } from '../random.js';

@@ -21,6 +21,11 @@ export interface VideoReaderOptions extends SamplingOptions, Omit<DecodeOptions,
   concurrency?: number;
 }
 
+/**
+ * Reads clips ready for the model (decode, sample, CLIP preprocessing; docs/DATA.md §2) from
+ * video files, frame folders, WebVid records or in-memory frames, with at most `concurrency`
+ * decodes at a time.
+ */
 export class VideoReader {
   private readonly limiter: Limiter;
 

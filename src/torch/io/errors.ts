@@ -2,7 +2,7 @@
  * The one error class of checkpoint IO. Every reader and writer under src/torch/io throws
  * `CheckpointError` for a problem with a file (missing, truncated, malformed, an unsupported
  * feature), with a stable `code` for programs and a message for people that names the file and
- * says what was expected, what was found, and what to do next (see STYLE.md). Bugs in the
+ * says what was expected, what was found, and what to do next (see docs/STYLE.md). Bugs in the
  * caller's arguments are CheckpointErrors too (code 'INVALID_ARGUMENT'), so one `catch` handles IO.
  */
 

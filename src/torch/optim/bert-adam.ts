@@ -1,8 +1,8 @@
 /**
- * The BERT-style Adam of the reference (`modules/optimization.py`, spec TRAINING.md): each
- * parameter's gradient is clipped to norm `maxGradNorm` on its own, moments without bias
- * correction, update = m/(√v + ε) + wd·p, p ← p − lr·update. The learning-rate schedule is
- * applied by the caller through `step(lrScale)` (see schedules.ts).
+ * The BERT-style Adam of the reference (`modules/optimization.py`, docs/TRAINING.md
+ * "Optimizer: BERT-style Adam"): each parameter's gradient is clipped to norm `maxGradNorm` on
+ * its own, moments without bias correction, update = m/(√v + ε) + wd·p, p ← p − lr·update. The
+ * learning-rate schedule is applied by the caller through `step(lrScale)` (see schedules.ts).
  */
 import { zerosLike } from '../creation.js';
 import type { Parameter } from '../nn/parameter.js';

@@ -1,6 +1,6 @@
 /**
  * Optimizers against hand computations in JavaScript (float64 parameters, 1e-12 relative):
- * BertAdam as spec TRAINING.md writes it (per-parameter clipping to norm 1, no bias correction,
+ * BertAdam as docs/TRAINING.md writes it (per-parameter clipping to norm 1, no bias correction,
  * update = m/(√v + ε) + wd·p, lr times the schedule), AdamW as torch.optim.AdamW, parameter
  * groups, the schedules at chosen points, and stateDict/loadStateDict.
  */
@@ -18,7 +18,7 @@ const param = (v: number[]) => scope(() => new Parameter(tensor(Float64Array.fro
 const setGrad = (p: Parameter, g: number[]) =>
   scope(() => void (p.grad = tensor(Float64Array.from(g))));
 
-/** One BertAdam step in plain JavaScript (spec TRAINING.md). */
+/** One BertAdam step in plain JavaScript (docs/TRAINING.md "Optimizer: BERT-style Adam"). */
 function bertAdamStep(
   p: number[],
   g: number[],

@@ -2,7 +2,8 @@
  * Learning-rate schedules as multipliers of the base lr. The reference's (`warmup_cosine`,
  * `warmup_constant`, `warmup_linear` of modules/optimization.py) take x = step / tTotal and are
  * reproduced as written, including warmup_cosine's cosine of x rather than of the progress after
- * warmup (spec TRAINING.md). `linearWithWarmup` and `cosineWithWarmup` are the usual schedules.
+ * warmup (docs/TRAINING.md "Schedules"). `linearWithWarmup` and `cosineWithWarmup` are the
+ * usual schedules.
  */
 export type ScheduleName =
   | 'warmup_cosine'
