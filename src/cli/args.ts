@@ -1,8 +1,9 @@
 /**
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean `--flag` /
- * `--no-flag`, and positionals. Every option is declared with its type and help text, so an
- * unknown option or a bad value is one clear error line, and `--help` is generated. Messages
- * leave out the command name: the dispatcher (main.ts) prints `t2vlp <command>: ` before them.
+ * `--no-flag`, list options (comma-separated and repeatable), and positionals. Every option is
+ * declared with its type and help text, so an unknown option or a bad value is one clear error
+ * line, and `--help` is generated. Messages leave out the command name: the dispatcher (main.ts)
+ * prints `t2vlp <command>: ` before them.
  */
 export type OptionType = 'string' | 'number' | 'int' | 'boolean' | 'list';
 
@@ -35,6 +36,7 @@ const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpp
 
 export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   const out: ParsedArgs = { _: [], help: false };
+  const listsGiven = new Set<string>(); // list options given so far: a repeated one accumulates
   for (const [name, o] of Object.entries(spec.options)) if (o.default !== undefined) out[camel(name)] = o.default;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -62,7 +64,10 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
       value = argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
     }
-    out[camel(name)] = convert(name, o, value);
+    const v = convert(name, o, value);
+    const key = camel(name);
+    out[key] = o.type === 'list' && listsGiven.has(key) ? [...(out[key] as string[]), ...(v as string[])] : v;
+    listsGiven.add(key);
   }
   return out;
 }

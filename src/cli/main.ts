@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   encode: () => import('./commands/encode.js'),
   search: () => import('./commands/search.js'),
   'generate-data': () => import('./commands/generate-data.js'),
+  'prepare-webvid': () => import('./commands/prepare-webvid.js'),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -21,6 +22,7 @@ const SUMMARIES: Record<string, string> = {
   encode: 'encode videos or texts into an embeddings file',
   search: 'rank encoded videos for a text query',
   'generate-data': 'write the synthetic video-text dataset',
+  'prepare-webvid': 'WebVid CSVs + clips → TFRecord shards, index and caption JSON for pre-training',
 };
 
 function usage(): string {
