@@ -14,6 +14,11 @@ export interface CsvRow {
   line: number;
 }
 
+const QUOTE = 34;
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+
 const enum State {
   FieldStart,
   Unquoted,
@@ -45,8 +50,23 @@ export class CsvParser {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) i = 1;
     }
-    for (; i < text.length; i++) {
-      const c = text[i]!;
+    const n = text.length;
+    while (i < n) {
+      if (this.state === State.Unquoted || this.state === State.Quoted) {
+        // Runs of ordinary characters are appended as one slice.
+        const quoted = this.state === State.Quoted;
+        let j = i;
+        for (; j < n; j++) {
+          const k = text.charCodeAt(j);
+          if (k === QUOTE ? quoted : !quoted && (k === COMMA || k === LF || k === CR)) break;
+          if (quoted && (k === CR || (k === LF && !this.prevCr))) this.line++;
+          if (quoted) this.prevCr = k === CR;
+        }
+        if (j > i) this.field += text.slice(i, j);
+        i = j;
+        if (i === n) break;
+      }
+      const c = text[i++]!;
       if (this.state === State.AfterCr) {
         this.state = State.FieldStart;
         if (c === '\n') continue; // the \r\n that ended the row
@@ -65,16 +85,12 @@ export class CsvParser {
         else if (c === '\n' || c === '\r') this.endRow(c, rows);
         else this.field += c;
       } else if (this.state === State.Quoted) {
-        if (c === '"') this.state = State.QuoteInQuoted;
-        else {
-          if (c === '\r' || (c === '\n' && !this.prevCr)) this.line++;
-          this.field += c;
-        }
-        this.prevCr = c === '\r';
+        this.state = State.QuoteInQuoted; // the fast path above stops only at a quote
       } else if (c === '"') {
         // QuoteInQuoted: a doubled quote is one quote character
         this.field += '"';
         this.state = State.Quoted;
+        this.prevCr = false;
       } else if (c === ',') this.endField();
       else if (c === '\n' || c === '\r') this.endRow(c, rows);
       else {

@@ -10,6 +10,7 @@ import type { RgbImage } from '../video/pil-resize.js';
 import { cvResizeLinear } from './cv-resize.js';
 
 interface Case {
+  image: 'pattern' | 'noise';
   width: number;
   height: number;
   sha256: string;
@@ -31,9 +32,19 @@ function pattern(w: number, h: number): RgbImage {
   return { data, width: w, height: h };
 }
 
+function noise(w: number, h: number): RgbImage {
+  const data = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++)
+        data[(y * w + x) * 3 + c] = ((x * 73856093) ^ (y * 19349663) ^ (c * 83492791)) & 255;
+  return { data, width: w, height: h };
+}
+
 for (const c of fixture.cases) {
-  test(`cv2.resize ${c.width}x${c.height} -> ${fixture.size}x${fixture.size} (INTER_LINEAR) bit-exact`, () => {
-    const out = cvResizeLinear(pattern(c.width, c.height), fixture.size, fixture.size);
+  test(`cv2.resize of ${c.image} ${c.width}x${c.height} -> ${fixture.size}x${fixture.size} bit-exact`, () => {
+    const make = c.image === 'noise' ? noise : pattern;
+    const out = cvResizeLinear(make(c.width, c.height), fixture.size, fixture.size);
     assert.equal(out.data.length, fixture.size * fixture.size * 3);
     if (c.gz_b64) {
       const ref = gunzipSync(Buffer.from(c.gz_b64, 'base64'));

@@ -55,11 +55,14 @@ async function countDecodableFrames(path: string, signal?: AbortSignal): Promise
   return n;
 }
 
-function tooShort(path: string, frames: number, f: number): VideoDecodeError {
-  return new VideoDecodeError(
-    'VIDEO_EMPTY',
-    `extractWebvidFrames: '${path}' has ${frames} frame${frames === 1 ? '' : 's'}, fewer than the ${f} to extract`,
-  );
+/** The clip has fewer frames than are to be extracted. */
+export class ClipTooShortError extends VideoDecodeError {
+  constructor(path: string, frames: number, f: number) {
+    super(
+      'VIDEO_EMPTY',
+      `extractWebvidFrames: '${path}' has ${frames} frame${frames === 1 ? '' : 's'}, fewer than the ${f} to extract`,
+    );
+  }
 }
 
 async function decodeUniform(
@@ -78,12 +81,12 @@ async function decodeUniform(
 export async function extractWebvidFrames(path: string, o: ExtractOptions): Promise<Uint8Array> {
   const f = o.numFrames;
   const probe = await probeVideo(path, o.signal);
-  if (probe.frameCount < f) throw tooShort(path, probe.frameCount, f);
+  if (probe.frameCount < f) throw new ClipTooShortError(path, probe.frameCount, f);
   let frames = await decodeUniform(path, probe, probe.frameCount, o);
   if (frames.length < f) {
     // The container promised more frames than decode: plan again on the frames that exist.
     const real = await countDecodableFrames(path, o.signal);
-    if (real < f) throw tooShort(path, real, f);
+    if (real < f) throw new ClipTooShortError(path, real, f);
     frames = await decodeUniform(path, probe, real, o);
     if (frames.length < f)
       throw new VideoDecodeError(

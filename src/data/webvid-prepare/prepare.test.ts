@@ -5,7 +5,7 @@
 // finished folder is left alone; other settings on the same folder are refused.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -216,16 +216,24 @@ describe('prepareWebvid', () => {
     );
   });
 
-  test('a shard file that was lost is written again; limit and bad options', async () => {
+  test('a lost shard and what a killed run leaves are written again; limit; bad options', async () => {
     const out = join(dir, 'resumed');
     await rm(join(out, 'path-00001.tfrecord'));
     await rm(join(out, STATE_DIR, 'done.json'));
+    // and what a killed process leaves: a half-written shard and record, a half-written index
+    await writeFile(join(out, 'path-00002.tfrecord.tmp'), 'partial');
+    await writeFile(join(out, STATE_DIR, 'shard-00002.json.tmp'), '{"sha');
+    await writeFile(join(out, 'path.index.tmp'), 'partial');
     const r = await prepareWebvid(opts('resumed'));
     assert.equal(r.resumedShards, 1);
     assertSameFiles(
       await snapshot(join(dir, 'a')),
       await snapshot(out),
       'after re-writing a lost shard',
+    );
+    assert.deepEqual(
+      (await readdir(join(out, STATE_DIR))).filter((f) => f.endsWith('.tmp')),
+      [],
     );
 
     const l = await prepareWebvid(opts('limited', { limit: 2 }));

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { DataAbortError, DataError, DataOptionError, throwIfAborted } from '../errors.js';
 import { Limiter } from '../limiter.js';
 import { webvidShardName, WebvidShardWriter } from '../tfrecord/webvid-shards.js';
-import { extractWebvidFrames } from './extract-frames.js';
+import { ClipTooShortError, extractWebvidFrames } from './extract-frames.js';
 import { writeOutputs, WEBVID_CAPTIONS_FILE, SKIPPED_FILE } from './outputs.js';
 import { PrepareState, type PrepareSettings, type SkippedClip, type SkipReason } from './state.js';
 import { readWebvidCsvs, type WebvidCsvRow } from './webvid-csv.js';
@@ -114,11 +114,10 @@ interface Outcome {
 }
 
 function skipReason(err: unknown): SkipReason | undefined {
+  if (err instanceof ClipTooShortError) return 'too-short';
   if (!(err instanceof DataError)) return undefined;
   if (err.code === 'ENOENT') return 'missing';
-  if (err.code === 'VIDEO_EMPTY')
-    return /fewer than/.test(err.message) ? 'too-short' : 'undecodable';
-  if (err.code === 'VIDEO_OPEN') return 'undecodable';
+  if (err.code === 'VIDEO_EMPTY' || err.code === 'VIDEO_OPEN') return 'undecodable';
   return undefined;
 }
 
