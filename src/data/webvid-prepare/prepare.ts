@@ -61,6 +61,12 @@ export interface PrepareWebvidResult extends PrepareCounts {
   skippedFile: string;
 }
 
+const isFile = (p: string) =>
+  stat(p).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+
 function check(ok: boolean, msg: string): void {
   if (!ok) throw new DataOptionError('BAD_OPTION', `prepareWebvid: ${msg}`);
 }
@@ -81,21 +87,12 @@ async function validate(o: PrepareWebvidOptions): Promise<PrepareSettings> {
     /^[\w.-]+$/.test(name) && !name.startsWith('.'),
     `name must be a plain file name, got '${name}'`,
   );
-  for (const p of o.csvPaths)
-    check(
-      await stat(p).then(
-        (s) => s.isFile(),
-        () => false,
-      ),
-      `CSV file '${p}' does not exist`,
-    );
-  check(
-    await stat(o.clipsDir).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ),
-    `clips folder '${o.clipsDir}' does not exist`,
+  for (const p of o.csvPaths) check(await isFile(p), `CSV file '${p}' does not exist`);
+  const isDir = await stat(o.clipsDir).then(
+    (st) => st.isDirectory(),
+    () => false,
   );
+  check(isDir, `clips folder '${o.clipsDir}' does not exist`);
   return {
     version: 1,
     csv: o.csvPaths.map((p) => resolve(p)),
@@ -137,14 +134,7 @@ async function processRow(
     join(s.clipsDir, `${row.videoId}.mp4`),
   ];
   let path: string | undefined;
-  for (const p of tried)
-    if (
-      await stat(p).then(
-        (st) => st.isFile(),
-        () => false,
-      )
-    )
-      path ??= p;
+  for (const p of tried) if (!path && (await isFile(p))) path = p;
   if (!path) return skip('missing', `no clip at ${tried.map((p) => `'${p}'`).join(' or ')}`);
   try {
     return { row, bgr: await extractWebvidFrames(path, { numFrames: s.numFrames, signal }) };
