@@ -11,8 +11,7 @@ import type { Command } from '../command.js';
 
 const spec: CommandSpec = {
   name: 'prepare-webvid',
-  summary:
-    'WebVid CSVs + clips → TFRecord shards of 12 frames per clip (OUT/path-NNNNN.tfrecord, OUT/path.index, OUT/frozen_train.json, OUT/skipped.tsv)',
+  summary: 'WebVid CSVs + clips → TFRecord shards of 12 frames per clip, index and caption JSON',
   usage:
     't2vlp prepare-webvid --csv results_2M_train.csv [--csv results_2M_val.csv] --clips DIR --out DIR [--name path] [--frames 12] [--concurrency N] [--limit N]',
   options: {
@@ -26,7 +25,7 @@ const spec: CommandSpec = {
     },
     out: {
       type: 'string',
-      help: 'output folder: NAME-00000.tfrecord... (SHARD-SIZE clips each, 256x256 BGR frames), NAME.index (video_id, shard file, offset), frozen_train.json ([{video_id, caption}] of the written clips), skipped.tsv (clips left out and why), .prepare-webvid/ (resume state)',
+      help: "output folder: path-00000.tfrecord, path-00001.tfrecord, ... (--shard-size clips each, 256x256 BGR frames; 'path' is --name), path.index (video_id, shard file, byte offset), frozen_train.json ([{video_id, caption}] of the clips written), skipped.tsv (clips left out and why), .prepare-webvid/ (resume state)",
     },
     name: {
       type: 'string',

@@ -1,5 +1,5 @@
 // OpenCV's cv2.resize(img, (W, H)) with its default INTER_LINEAR on 8-bit images, which is how
-// frozen_tfrecord.py brings every WebVid frame to exactly 256x256 (spec DATA.md §4.1: no aspect
+// frozen_tfrecord.py brings every WebVid frame to exactly 256x256 (docs/DATA.md §4.1: no aspect
 // preservation, no antialiasing). Reproduced bit for bit (checked against OpenCV 4.10, fixture
 // test/fixtures/data/cv-resize.json): source coordinates (d + 0.5) * scale - 0.5 computed in
 // float32 and clamped at the borders, 11-bit fixed-point weights, an exact horizontal pass, and

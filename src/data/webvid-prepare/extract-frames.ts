@@ -1,9 +1,9 @@
-// One WebVid clip -> the bytes frozen_tfrecord.py stores for it (spec DATA.md §4.1): F frames,
+// One WebVid clip -> the bytes frozen_tfrecord.py stores for it (docs/DATA.md §4.1): F frames,
 // each resized to exactly 256x256 with OpenCV's bilinear resize (no aspect preservation), in
 // OpenCV's BGR channel order, uint8 [F, 256, 256, 3] in C order. The frames are uniformly
 // spaced: the clip's N frames are cut into F equal segments (boundaries
 // trunc(linspace(0, N, F + 1))) and the middle frame of each is taken, as Frozen-in-Time's
-// 'uniform' sampling does (the spec says only "12 per clip, uniformly"; docs/DATA.md). Decoding
+// 'uniform' sampling does (docs/DATA.md says only "12 per clip, uniformly"). Decoding
 // reuses the video layer's ffmpeg helpers; a clip with fewer than F frames is too short.
 import { VideoDecodeError } from '../errors.js';
 import { decodeBySeek, decodeBySelect } from '../video/decode-video.js';

@@ -1,6 +1,6 @@
 // Preparing WebVid for pre-training (t2vlp prepare-webvid): metadata CSVs + downloaded clips ->
 // TFRecord shards of 12 uniformly spaced 256x256 BGR frames per clip, their index and the
-// caption JSON (spec DATA.md §3.5, §4.1); parallel, order-deterministic and resumable.
+// caption JSON (docs/DATA.md §3.5, §4.1); parallel, order-deterministic and resumable.
 export {
   prepareWebvid,
   type PrepareCounts,

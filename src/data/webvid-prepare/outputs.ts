@@ -1,5 +1,5 @@
 // The files a finished `prepare-webvid` leaves beside its shards, assembled from the per-shard
-// records: `<name>.index` (video_id, shard file, byte offset; tab separated, spec DATA.md §4.1;
+// records: `<name>.index` (video_id, shard file, byte offset; tab separated, docs/DATA.md §4.1;
 // shard files are named relative to the folder, which the reader resolves, so the folder can
 // move), the caption JSON the WebVid reader reads (a JSON array of {video_id, caption}, §3.5),
 // and skipped.tsv listing every clip left out with the reason. Each is written whole or not at

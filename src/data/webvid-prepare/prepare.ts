@@ -1,5 +1,5 @@
 // `prepareWebvid`: WebVid CSVs + a folder of clips -> the TFRecord shards, index and caption
-// JSON that the WebVid reader trains on (spec DATA.md §3.5, §4.1), like frozen_tfrecord.py after
+// JSON that the WebVid reader trains on (docs/DATA.md §3.5, §4.1), like frozen_tfrecord.py after
 // its download step. Clips are decoded `concurrency` at a time, but consumed in CSV order, so
 // the bytes written do not depend on the concurrency. A clip that is missing, does not decode or
 // is too short is skipped and listed in skipped.tsv. Shards become visible only when complete

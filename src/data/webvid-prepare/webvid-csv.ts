@@ -1,7 +1,7 @@
 // The rows of WebVid's metadata CSVs (results_2M_train.csv / results_2M_val.csv) that preparing
 // shards needs: video id, caption and page folder, found by header name since releases order
 // the columns differently (videoid,contentUrl,duration,page_dir,name and
-// videoid,name,page_idx,page_dir,duration,contentUrl both occur; spec DATA.md §4.1). Several
+// videoid,name,page_idx,page_dir,duration,contentUrl both occur; docs/DATA.md §4.1). Several
 // files are read one after another and numbered as one sequence of rows.
 import { AnnotationError } from '../errors.js';
 import { readCsvRows } from './csv-stream.js';
