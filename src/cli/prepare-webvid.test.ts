@@ -2,14 +2,18 @@
  * `t2vlp prepare-webvid` end to end: a generated WebVid-like download (one corrupt clip, one
  * missing, one too short) → shards through the command, skipped clips on stderr and in
  * skipped.tsv, a rerun that does nothing, then `t2vlp train --dataset webvid` on the output
- * folder for two optimizer steps of a small model. Argument errors are one line, exit code 2.
+ * folder for two optimizer steps of a small model; the real binary killed (SIGKILL) after its
+ * first shard and run again ends byte-identical to an uninterrupted run. Argument errors are one
+ * line, exit code 2.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { writeTestDownload } from '../data/webvid-prepare/test-clips.js';
 import { runCli } from './testing/run-cli.js';
 
@@ -149,5 +153,47 @@ describe('t2vlp prepare-webvid', () => {
 
     const e = await runCli(['eval', '--help']);
     assert.doesNotMatch(e.out, /webvid/, 'eval does not offer webvid (no test split)');
+  });
+
+  test('killed after its first shard, the same command finishes the job with the same bytes', async () => {
+    const args = (out: string) => [
+      'prepare-webvid',
+      '--csv',
+      input.csv,
+      '--clips',
+      input.clips,
+      '--out',
+      out,
+      '--shard-size',
+      '1',
+      '--concurrency',
+      '1',
+    ];
+    const whole = join(dir, 'whole');
+    assert.equal((await runCli(args(whole))).code, 0);
+
+    const killed = join(dir, 'killed');
+    const bin = fileURLToPath(new URL('../../bin/t2vlp.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, ...args(killed)], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // the record of shard 0 is written right after the shard itself
+    while (!existsSync(join(killed, '.prepare-webvid', 'shard-00000.json'))) {
+      assert.equal(child.exitCode, null, 'the run ended before its first shard');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    assert.ok(!existsSync(join(killed, 'path.index')), 'killed before the end (4 clips were left)');
+
+    const r = await runCli(args(killed));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /resuming after [1-4] finished shard/);
+    const files = (await readdir(whole)).filter((f) => !f.startsWith('.')).sort();
+    assert.deepEqual((await readdir(killed)).filter((f) => !f.startsWith('.')).sort(), files);
+    for (const f of files)
+      assert.ok(
+        (await readFile(join(whole, f))).equals(await readFile(join(killed, f))),
+        `${f} differs`,
+      );
   });
 });
