@@ -1,10 +1,11 @@
 /**
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean `--flag` /
- * `--no-flag`, and positionals. Each command declares its options once, with their types; from
- * that one declaration come the parser, `--help`, and the TypeScript type of the parsed options
- * (`Args<typeof options>`: `--max-words` is `args.maxWords: number`, a `choices` option is the
- * union of its choices, an option without a default may be `undefined`). An unknown option or a bad value is one clear error line. Messages leave out the command
- * name: the dispatcher (main.ts) prints `t2vlp <command>: ` before them.
+ * `--no-flag`, list options (comma-separated and repeatable), and positionals. Each command
+ * declares its options once, with their types; from that one declaration come the parser,
+ * `--help`, and the TypeScript type of the parsed options (`Args<typeof options>`: `--max-words`
+ * is `args.maxWords: number`, a `choices` option is the union of its choices, an option without a
+ * default may be `undefined`). An unknown option or a bad value is one clear error line. Messages
+ * leave out the command name: the dispatcher (main.ts) prints `t2vlp <command>: ` before them.
  */
 export type OptionSpec =
   | { type: 'string'; help: string; default?: string; choices?: readonly string[] }
@@ -55,6 +56,7 @@ export function parseArgs<S extends OptionSpecs>(spec: CommandSpec<S>, argv: str
     if (o.default !== undefined) out[camel(name)] = Array.isArray(o.default) ? [...o.default] : o.default;
     else if (o.type === 'boolean') out[camel(name)] = false;
   }
+  const listsGiven = new Set<string>(); // list options given so far: a repeated one accumulates
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
@@ -81,7 +83,10 @@ export function parseArgs<S extends OptionSpecs>(spec: CommandSpec<S>, argv: str
       value = argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
     }
-    out[camel(name)] = convert(name, o, value);
+    const v = convert(name, o, value);
+    const key = camel(name);
+    out[key] = o.type === 'list' && listsGiven.has(key) ? [...(out[key] as string[]), ...(v as string[])] : v;
+    listsGiven.add(key);
   }
   return out as Args<S>;
 }

@@ -4,12 +4,23 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CachingVideoReader, loadDidemo, loadLsmdc, loadMsrvtt, VideoReader, type Dataset } from '../data/index.js';
+import {
+  CachingVideoReader,
+  loadDidemo,
+  loadLsmdc,
+  loadMsrvtt,
+  loadWebvid,
+  VideoReader,
+  WEBVID_CAPTIONS_FILE,
+  type Dataset,
+} from '../data/index.js';
 import { T2VLP, type T2VLPConfig } from '../model/index.js';
 import { UsageError } from './args.js';
 
 export const DATASETS = ['msrvtt', 'lsmdc', 'didemo'] as const;
-export type DatasetName = (typeof DATASETS)[number];
+/** Training also reads a folder written by `t2vlp prepare-webvid` (pre-training only). */
+export const TRAIN_DATASETS = [...DATASETS, 'webvid'] as const;
+export type DatasetName = (typeof TRAIN_DATASETS)[number];
 
 export async function readSplit(
   name: DatasetName,
@@ -18,6 +29,11 @@ export async function readSplit(
   videoDir?: string,
 ): Promise<Dataset> {
   if (!existsSync(dataDir)) throw new UsageError(`data folder '${dataDir}' does not exist`);
+  if (name === 'webvid') {
+    if (split !== 'train')
+      throw new UsageError(`WebVid is a pre-training set with no '${split}' split; evaluate on MSR-VTT`);
+    return loadWebvid({ captionsJson: join(dataDir, WEBVID_CAPTIONS_FILE), tfrecordDir: dataDir });
+  }
   const o = { dataDir, videoDir: videoDir ?? join(dataDir, 'videos'), split };
   if (name === 'msrvtt') return loadMsrvtt(o);
   if (name === 'lsmdc') return loadLsmdc(o);

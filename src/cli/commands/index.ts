@@ -25,4 +25,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'write the synthetic video-text dataset (MSR-VTT formats: videos/, MSRVTT_data.json, CSVs, qa/)',
     load: () => import('./generate-data.js'),
   },
+  'prepare-webvid': {
+    summary: 'WebVid CSVs + clips → TFRecord shards of 12 frames per clip, index and caption JSON',
+    load: () => import('./prepare-webvid.js'),
+  },
 };

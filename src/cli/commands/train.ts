@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { ClipTokenizer } from '../../data/index.js';
 import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
 import { launchWorkers, PRESETS, Progress, trainStage1, workerEnv, type TrainSettings } from '../../train/index.js';
-import {UsageError, type Args, type CommandSpec } from '../args.js';
+import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-import { DATASETS, readSplit, startingModel, trainingVideoReader } from '../setup.js';
+import { readSplit, startingModel, trainingVideoReader, TRAIN_DATASETS } from '../setup.js';
 
 const spec = {
   name: 'train',
@@ -18,7 +18,7 @@ const spec = {
   options: {
     data: { type: 'string', help: 'dataset folder (annotation files; videos in DIR/videos)' },
     'video-dir': { type: 'string', help: 'video folder, if not DATA/videos' },
-    dataset: { type: 'string', help: 'annotation format', default: 'msrvtt', choices: [...DATASETS] },
+    dataset: { type: 'string', help: "annotation format (webvid: a folder made by 't2vlp prepare-webvid')", default: 'msrvtt', choices: [...TRAIN_DATASETS] },
     out: { type: 'string', help: 'output folder: checkpoints, model.safetensors, metrics.jsonl' },
     preset: { type: 'string', help: 'hyper-parameter defaults', default: 'stage1', choices: Object.keys(PRESETS) },
     init: { type: 'string', help: 'start from this checkpoint (t2vlp, PyTorch state dict or CLIP ViT-B-16.pt)' },

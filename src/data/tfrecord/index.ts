@@ -6,6 +6,8 @@ export {
   readWebvidIndex,
   readWebvidFrames,
   writeWebvidShards,
+  webvidShardName,
+  WebvidShardWriter,
   type WebvidLocation,
 } from './webvid-shards.js';
 export { crc32c, maskedCrc32c } from './crc32c.js';

@@ -1,16 +1,16 @@
 // WebVid's pre-extracted frame storage (docs/DATA.md §4): TFRecord shards of tf.train.Example
 // records with one bytes feature 'image' = uint8 [F, 256, 256, 3] in OpenCV's BGR order, and
 // an index file of "video_id \t shard_path \t byte_offset" lines (first occurrence of an id
-// wins). Also writes shards in the same layout (1000 videos per shard), for tests and for
-// converting frame folders without TensorFlow.
+// wins). Also writes shards in the same layout (1000 videos per shard), streamed one record at
+// a time and renamed into place when complete (t2vlp prepare-webvid, tests).
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { AnnotationError, TfRecordError } from '../errors.js';
 import type { RgbImage } from '../video/pil-resize.js';
 import { bgrToRgbInPlace } from '../video/preprocess.js';
 import { encodeBytesExample, parseExample } from './example-proto.js';
-import { readRecordAt, writeRecords, type ReadRecordOptions } from './tfrecord.js';
+import { frameRecord, readRecordAt, type ReadRecordOptions } from './tfrecord.js';
 
 export const WEBVID_FRAME_SIZE = 256;
 const FRAME_BYTES = WEBVID_FRAME_SIZE * WEBVID_FRAME_SIZE * 3;
@@ -89,6 +89,53 @@ export async function readWebvidFrames(
   return frames;
 }
 
+/** `<name>-NNNNN.tfrecord`, frozen_tfrecord.py's shard file name. */
+export function webvidShardName(name: string, shard: number): string {
+  return `${name}-${String(shard).padStart(5, '0')}.tfrecord`;
+}
+
+/**
+ * Streams examples into one shard: written to `<path>.tmp`, flushed to disk and renamed to
+ * `path` by `close()`, so a shard file that exists is complete. `abort()` removes the temp file.
+ */
+export class WebvidShardWriter {
+  private pos = 0;
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+  ) {}
+
+  static async open(path: string): Promise<WebvidShardWriter> {
+    return new WebvidShardWriter(path, await open(`${path}.tmp`, 'w'));
+  }
+
+  /** Appends one video's BGR uint8 [F,256,256,3] bytes; returns the record's byte offset. */
+  async append(bgr: Uint8Array): Promise<number> {
+    const offset = this.pos;
+    const record = frameRecord(encodeBytesExample({ image: [bgr] }));
+    for (let done = 0; done < record.length;)
+      done += (await this.fh.write(record, done, record.length - done)).bytesWritten;
+    this.pos += record.length;
+    return offset;
+  }
+
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.pos;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.sync();
+    await this.fh.close();
+    await rename(`${this.path}.tmp`, this.path);
+  }
+
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => {});
+    await rm(`${this.path}.tmp`, { force: true });
+  }
+}
+
 /**
  * Writes videos (id -> BGR uint8 [F,256,256,3] bytes) as `<dir>/<name>-NNNNN.tfrecord` shards of
  * `perShard` examples plus `<dir>/<name>.index`, like frozen_tfrecord.py.
@@ -102,13 +149,15 @@ export async function writeWebvidShards(
   const perShard = o.perShard ?? 1000;
   const lines: string[] = [];
   for (let s = 0; s * perShard < videos.length; s++) {
-    const part = videos.slice(s * perShard, (s + 1) * perShard);
-    const shard = join(dir, `${name}-${String(s).padStart(5, '0')}.tfrecord`);
-    const offsets = await writeRecords(
-      shard,
-      part.map((v) => encodeBytesExample({ image: [v.bgr] })),
-    );
-    part.forEach((v, i) => lines.push(`${v.videoId}\t${shard}\t${offsets[i]}`));
+    const writer = await WebvidShardWriter.open(join(dir, webvidShardName(name, s)));
+    try {
+      for (const v of videos.slice(s * perShard, (s + 1) * perShard))
+        lines.push(`${v.videoId}\t${writer.path}\t${await writer.append(v.bgr)}`);
+      await writer.close();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
   }
   await writeFile(join(dir, `${name}.index`), lines.join('\n') + '\n');
 }
