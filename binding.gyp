@@ -18,7 +18,8 @@
       ],
       "defines": [
         "NAPI_EXPERIMENTAL",
-        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "<!@(node native/find-libtorch.mjs defines)",
         "_GLIBCXX_USE_CXX11_ABI=<!(node native/find-libtorch.mjs abi)"
       ],

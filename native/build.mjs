@@ -1,5 +1,5 @@
 // Builds the native addon (build/Release/t2vlp.node) with node-gyp against the libtorch that
-// native/find-libtorch.mjs locates, regenerating the op bindings first when the op table changed.
+// native/find-libtorch.mjs locates, regenerating the op bindings first when the op declarations or the generator changed.
 // Runs on `npm install`/`npm ci`; `--force` rebuilds even when the addon is up to date.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
@@ -36,9 +36,15 @@ try {
   process.exit(1);
 }
 
-const table = join(root, 'native', 'gen', 'ops.table.mjs');
-const generated = join(root, 'native', 'src', 'gen', 'ops.gen.cc');
-if (mtime(table) > mtime(generated) || mtime(join(root, 'native', 'gen', 'generate.mjs')) > mtime(generated)) {
+// The generator and its declarations (everything in native/gen/) against the oldest of its outputs.
+const genDir = join(root, 'native', 'gen');
+const newestGen = Math.max(...readdirSync(genDir).map((n) => mtime(join(genDir, n))));
+const generated = [
+  join(root, 'native', 'src', 'gen', 'ops.gen.cc'),
+  join(root, 'src', 'torch', 'gen', 'ops.ts'),
+  join(root, 'src', 'torch', 'gen', 'tensor-methods.ts'),
+];
+if (newestGen > Math.min(...generated.map(mtime))) {
   const g = spawnSync(process.execPath, [join(root, 'native', 'gen', 'generate.mjs')], { stdio: 'inherit' });
   if (g.status !== 0) process.exit(g.status ?? 1);
 }

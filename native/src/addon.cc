@@ -15,6 +15,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const char* keep = std::getenv("T2VLP_KEEP_MALLOC");
   if (!keep || std::string(keep) != "1") mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
+  env.SetInstanceData(new t2::AddonData());
   t2::registerHandle(env, exports);
   t2::registerCreate(env, exports);
   t2::registerAutograd(env, exports);

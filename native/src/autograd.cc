@@ -23,7 +23,9 @@ struct GradScale : public torch::autograd::Function<GradScale> {
 }  // namespace
 
 static Napi::Value requiresGrad(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), unwrap(info, 0, "requiresGrad", "tensor").requires_grad());
+  return guard(info, "requiresGrad", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), unwrap(info, 0, "requiresGrad", "tensor").requires_grad());
+  });
 }
 
 static Napi::Value setRequiresGrad(const Napi::CallbackInfo& info) {
@@ -35,7 +37,9 @@ static Napi::Value setRequiresGrad(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value isLeaf(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), unwrap(info, 0, "isLeaf", "tensor").is_leaf());
+  return guard(info, "isLeaf", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), unwrap(info, 0, "isLeaf", "tensor").is_leaf());
+  });
 }
 
 static Napi::Value retainGrad(const Napi::CallbackInfo& info) {
@@ -61,10 +65,12 @@ static Napi::Value backward(const Napi::CallbackInfo& info) {
 
 // grad(t): the accumulated gradient, or null when there is none.
 static Napi::Value grad(const Napi::CallbackInfo& info) {
-  const at::Tensor& t = unwrap(info, 0, "grad", "tensor");
-  const at::Tensor& g = t.grad();
-  if (!g.defined()) return info.Env().Null();
-  return wrap(info.Env(), g);
+  return guard(info, "grad", [&]() -> Napi::Value {
+    const at::Tensor& t = unwrap(info, 0, "grad", "tensor");
+    const at::Tensor& g = t.grad();
+    if (!g.defined()) return info.Env().Null();
+    return wrap(info.Env(), g);
+  });
 }
 
 // setGrad(t, g | null): replaces the gradient (null clears it, like PyTorch's set_to_none).
@@ -78,12 +84,17 @@ static Napi::Value setGrad(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value gradEnabled(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled());
+  return guard(info, "gradEnabled", [&]() -> Napi::Value {
+    noArgs(info, "gradEnabled");
+    return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled());
+  });
 }
 
 static Napi::Value setGradEnabled(const Napi::CallbackInfo& info) {
-  c10::GradMode::set_enabled(argB(info, 0, "setGradEnabled", "enabled"));
-  return info.Env().Undefined();
+  return guard(info, "setGradEnabled", [&]() -> Napi::Value {
+    c10::GradMode::set_enabled(argB(info, 0, "setGradEnabled", "enabled"));
+    return info.Env().Undefined();
+  });
 }
 
 // clipGradNorm(params, maxNorm, normType): scales gradients in place; returns the total norm.

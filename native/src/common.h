@@ -1,12 +1,15 @@
 // Shared helpers of the t2vlp addon: the tensor handle, argument conversion, result wrapping and
-// the one catch wrapper (`guard`) through which every exported function calls libtorch, so that a
-// libtorch error becomes a JavaScript exception carrying libtorch's message and the op's name.
+// the one catch wrapper (`guard`) through which every exported function runs, so that a libtorch
+// error becomes a JavaScript exception carrying a stable code, libtorch's message and the op's
+// name. binding.gyp also enables node-addon-api's NODE_ADDON_API_CPP_EXCEPTIONS_ALL as a backstop:
+// a C++ exception that escapes anyway becomes a JavaScript Error instead of aborting the process.
 #pragma once
 
 #include <napi.h>
 #include <torch/torch.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -59,21 +62,59 @@ Napi::Value retT(Napi::Env env, at::Tensor t);
 Napi::Value retT2(Napi::Env env, const std::tuple<at::Tensor, at::Tensor>& t);
 Napi::Value retTL(Napi::Env env, const std::vector<at::Tensor>& ts);
 
-// Runs `f` and turns libtorch (c10::Error) and C++ exceptions into JavaScript errors that name
-// the op. Napi::Error passes through untouched.
+// Error codes every exported function raises, as the `code` of the JavaScript error; mirrored by
+// TorchErrorCode in src/torch/errors.ts (which documents them). Bad-argument and disposed errors
+// are TypeErrors, the others plain Errors.
+constexpr const char* kBadArgument = "TORCH_BAD_ARGUMENT";    // wrong JavaScript type, missing, unknown name
+constexpr const char* kDisposed = "TORCH_DISPOSED";           // a tensor handle used after dispose()
+constexpr const char* kInvalidValue = "TORCH_INVALID_VALUE";  // right type, value our own checks reject
+constexpr const char* kOpFailed = "TORCH_OP_FAILED";          // libtorch raised c10::Error
+constexpr const char* kUnavailable = "TORCH_UNAVAILABLE";     // not built in, or not initialised
+constexpr const char* kInternal = "TORCH_INTERNAL";           // any other C++ exception
+
+// An error hand-written code raises with its own code; guard() reports it under the op's name.
+struct Failure : std::runtime_error {
+  const char* code;
+  Failure(const char* c, const std::string& what) : std::runtime_error(what), code(c) {}
+};
+
+// Throws the JavaScript error `op: detail` carrying `code`, `op` and `torchMessage` (= detail):
+// an instance of TorchError when src/torch/errors.ts installed its factory (installErrorFactory),
+// otherwise a plain Error/TypeError with those properties.
+[[noreturn]] void throwError(Napi::Env env, const char* code, const char* op, const std::string& detail);
+// Rejects any argument to an export that takes none.
+void noArgs(const Napi::CallbackInfo& info, const char* op);
+bool hasErrorCode(const Napi::Error& e);
+
+// Runs `f` and turns every C++ exception into a coded JavaScript error that names the op:
+// c10::Error (libtorch) → TORCH_OP_FAILED with libtorch's message without backtrace; Failure →
+// its code; std::invalid_argument → TORCH_INVALID_VALUE; anything else → TORCH_INTERNAL. Errors
+// already coded (argument checks) pass through. Every exported function runs inside it.
 template <class F>
 Napi::Value guard(const Napi::CallbackInfo& info, const char* op, F&& f) {
   Napi::Env env = info.Env();
   try {
     return f();
-  } catch (const Napi::Error&) {
-    throw;
+  } catch (const Napi::Error& e) {
+    if (hasErrorCode(e)) throw;
+    throwError(env, kInternal, op, e.Message());
   } catch (const c10::Error& e) {
-    throw Napi::Error::New(env, std::string(op) + ": " + e.what_without_backtrace());
+    throwError(env, kOpFailed, op, e.what_without_backtrace());
+  } catch (const Failure& e) {
+    throwError(env, e.code, op, e.what());
+  } catch (const std::invalid_argument& e) {
+    throwError(env, kInvalidValue, op, e.what());
   } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string(op) + ": " + e.what());
+    throwError(env, kInternal, op, e.what());
+  } catch (...) {
+    throwError(env, kInternal, op, "an unknown C++ exception");
   }
 }
+
+// Per-environment state of the addon (worker threads each load their own).
+struct AddonData {
+  Napi::FunctionReference errorFactory;
+};
 
 void registerHandle(Napi::Env env, Napi::Object exports);
 void registerCreate(Napi::Env env, Napi::Object exports);

@@ -47,22 +47,31 @@ static Napi::Value toArray(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value shapeOf(const Napi::CallbackInfo& info) {
-  const at::Tensor& t = unwrap(info, 0, "shape", "tensor");
-  auto a = Napi::Array::New(info.Env(), t.dim());
-  for (int64_t k = 0; k < t.dim(); ++k) a.Set(static_cast<uint32_t>(k), Napi::Number::New(info.Env(), static_cast<double>(t.size(k))));
-  return a;
+  return guard(info, "shape", [&]() -> Napi::Value {
+    const at::Tensor& t = unwrap(info, 0, "shape", "tensor");
+    auto a = Napi::Array::New(info.Env(), t.dim());
+    for (int64_t k = 0; k < t.dim(); ++k)
+      a.Set(static_cast<uint32_t>(k), Napi::Number::New(info.Env(), static_cast<double>(t.size(k))));
+    return a;
+  });
 }
 
 static Napi::Value dtypeOf(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), dtypeName(unwrap(info, 0, "dtype", "tensor").scalar_type()));
+  return guard(info, "dtype", [&]() -> Napi::Value {
+    return Napi::String::New(info.Env(), dtypeName(unwrap(info, 0, "dtype", "tensor").scalar_type()));
+  });
 }
 
 static Napi::Value deviceOf(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), unwrap(info, 0, "device", "tensor").device().str());
+  return guard(info, "device", [&]() -> Napi::Value {
+    return Napi::String::New(info.Env(), unwrap(info, 0, "device", "tensor").device().str());
+  });
 }
 
 static Napi::Value isContiguous(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), unwrap(info, 0, "isContiguous", "tensor").is_contiguous());
+  return guard(info, "isContiguous", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), unwrap(info, 0, "isContiguous", "tensor").is_contiguous());
+  });
 }
 
 // item(t): the value of a one-element tensor as a JavaScript number (booleans as 0/1).
@@ -77,9 +86,11 @@ static Napi::Value item(const Napi::CallbackInfo& info) {
 
 // sameStorage(a, b): whether two tensors view the same memory (used by state-dict tests).
 static Napi::Value sameStorage(const Napi::CallbackInfo& info) {
-  const at::Tensor& a = unwrap(info, 0, "sameStorage", "a");
-  const at::Tensor& b = unwrap(info, 1, "sameStorage", "b");
-  return Napi::Boolean::New(info.Env(), a.storage().unsafeGetStorageImpl() == b.storage().unsafeGetStorageImpl());
+  return guard(info, "sameStorage", [&]() -> Napi::Value {
+    const at::Tensor& a = unwrap(info, 0, "sameStorage", "a");
+    const at::Tensor& b = unwrap(info, 1, "sameStorage", "b");
+    return Napi::Boolean::New(info.Env(), a.storage().unsafeGetStorageImpl() == b.storage().unsafeGetStorageImpl());
+  });
 }
 
 void registerCreate(Napi::Env env, Napi::Object exports) {

@@ -19,7 +19,7 @@ c10::intrusive_ptr<c10d::Store> g_store;
 c10::intrusive_ptr<c10d::ProcessGroupGloo> g_pg;
 
 c10d::ProcessGroupGloo& group(const char* op) {
-  if (!g_pg) throw std::runtime_error(std::string(op) + ": the process group is not initialised (call initProcessGroup first)");
+  if (!g_pg) throw Failure(kUnavailable, "the process group is not initialised (call initProcessGroup first)");
   return *g_pg;
 }
 
@@ -41,21 +41,35 @@ c10d::ReduceOp reduceOp(const std::string& name) {
 }
 }  // namespace
 
-static Napi::Value distAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), true); }
+static Napi::Value distAvailable(const Napi::CallbackInfo& info) {
+  return guard(info, "distributedAvailable", [&]() -> Napi::Value {
+    noArgs(info, "distributedAvailable");
+    return Napi::Boolean::New(info.Env(), true);
+  });
+}
+
+// One field of distInit's options object, checked like a positional argument.
+static Napi::Value field(const Napi::Object& o, const char* name, bool number) {
+  Napi::Value v = o.Get(name);
+  if (number ? !v.IsNumber() : !v.IsString())
+    argError(o.Env(), "initProcessGroup", name, number ? "expected a number" : "expected a string");
+  return v;
+}
 
 // distInit({host, port, rank, worldSize, timeoutMs, backend})
 static Napi::Value distInit(const Napi::CallbackInfo& info) {
   return guard(info, "initProcessGroup", [&]() -> Napi::Value {
-    if (!info[0].IsObject()) argError(info.Env(), "initProcessGroup", "options", "expected an object");
+    if (info.Length() < 1 || !info[0].IsObject()) argError(info.Env(), "initProcessGroup", "options", "expected an object");
     auto o = info[0].As<Napi::Object>();
-    std::string host = o.Get("host").As<Napi::String>().Utf8Value();
-    int port = o.Get("port").As<Napi::Number>().Int32Value();
-    int rank = o.Get("rank").As<Napi::Number>().Int32Value();
-    int world = o.Get("worldSize").As<Napi::Number>().Int32Value();
-    auto timeout = std::chrono::milliseconds(o.Get("timeoutMs").As<Napi::Number>().Int64Value());
-    std::string backend = o.Get("backend").As<Napi::String>().Utf8Value();
-    if (backend != "gloo") throw std::invalid_argument("backend '" + backend + "' is not built into this addon (available: gloo)");
-    if (g_pg) throw std::runtime_error("a process group is already initialised in this process");
+    std::string host = field(o, "host", false).As<Napi::String>().Utf8Value();
+    int port = field(o, "port", true).As<Napi::Number>().Int32Value();
+    int rank = field(o, "rank", true).As<Napi::Number>().Int32Value();
+    int world = field(o, "worldSize", true).As<Napi::Number>().Int32Value();
+    auto timeout = std::chrono::milliseconds(field(o, "timeoutMs", true).As<Napi::Number>().Int64Value());
+    std::string backend = field(o, "backend", false).As<Napi::String>().Utf8Value();
+    if (backend != "gloo")
+      throw Failure(kUnavailable, "backend '" + backend + "' is not built into this addon (available: gloo)");
+    if (g_pg) throw std::invalid_argument("a process group is already initialised in this process");
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(port);
     so.isServer = rank == 0;
@@ -111,22 +125,33 @@ static Napi::Value distAllGather(const Napi::CallbackInfo& info) {
 
 static Napi::Value distBarrier(const Napi::CallbackInfo& info) {
   return guard(info, "barrier", [&]() -> Napi::Value {
+    noArgs(info, "barrier");
     group("barrier").barrier()->wait();
     return info.Env().Undefined();
   });
 }
 
 static Napi::Value distDestroy(const Napi::CallbackInfo& info) {
-  g_pg.reset();
-  g_store.reset();
-  return info.Env().Undefined();
+  return guard(info, "destroyProcessGroup", [&]() -> Napi::Value {
+    noArgs(info, "destroyProcessGroup");
+    g_pg.reset();
+    g_store.reset();
+    return info.Env().Undefined();
+  });
 }
 #else
-static Napi::Value distAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), false); }
+static Napi::Value distAvailable(const Napi::CallbackInfo& info) {
+  return guard(info, "distributedAvailable", [&]() -> Napi::Value {
+    noArgs(info, "distributedAvailable");
+    return Napi::Boolean::New(info.Env(), false);
+  });
+}
 static Napi::Value unavailable(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(),
-                         "collectives are not available: the addon was built without Gloo headers "
-                         "(apt-get install libgloo-dev, then npm run build:native)");
+  return guard(info, "distributed", [&]() -> Napi::Value {
+    throw Failure(kUnavailable,
+                  "collectives are not available: the addon was built without Gloo headers "
+                  "(apt-get install libgloo-dev, then npm run build:native)");
+  });
 }
 #define distInit unavailable
 #define distAllReduce unavailable

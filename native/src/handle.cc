@@ -36,15 +36,45 @@ TensorBox* boxOf(const Napi::Value& v, const char* op, const char* arg) {
   return v.As<Napi::External<TensorBox>>().Data();
 }
 
+static void disposedError(Napi::Env env, const char* op, const char* arg, const char* what) {
+  throwError(env, kDisposed, op, std::string("argument '") + arg + "': " + what);
+}
+
 const at::Tensor& unwrap(const Napi::CallbackInfo& info, size_t i, const char* op, const char* arg) {
   if (i >= info.Length()) argError(info.Env(), op, arg, "missing tensor argument");
   TensorBox* box = boxOf(info[i], op, arg);
-  if (!box->alive) argError(info.Env(), op, arg, "tensor was already disposed");
+  if (!box->alive) disposedError(info.Env(), op, arg, "tensor was already disposed");
   return box->t;
 }
 
 void argError(Napi::Env env, const char* op, const char* arg, const std::string& what) {
-  throw Napi::TypeError::New(env, std::string(op) + ": argument '" + arg + "': " + what);
+  throwError(env, kBadArgument, op, std::string("argument '") + arg + "': " + what);
+}
+
+void throwError(Napi::Env env, const char* code, const char* op, const std::string& detail) {
+  std::string message = std::string(op) + ": " + detail;
+  auto* data = env.GetInstanceData<AddonData>();
+  if (data && !data->errorFactory.IsEmpty()) {
+    Napi::Value err = data->errorFactory.Call({Napi::String::New(env, code), Napi::String::New(env, op),
+                                               Napi::String::New(env, message), Napi::String::New(env, detail)});
+    throw Napi::Error(env, err);
+  }
+  bool typeError = std::string(code) == kBadArgument || std::string(code) == kDisposed;
+  Napi::Error e = typeError ? Napi::TypeError::New(env, message) : Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, code));
+  e.Set("op", Napi::String::New(env, op));
+  e.Set("torchMessage", Napi::String::New(env, detail));
+  throw e;
+}
+
+bool hasErrorCode(const Napi::Error& e) {
+  Napi::Object v = e.Value();
+  return !v.IsEmpty() && v.Has("code");
+}
+
+void noArgs(const Napi::CallbackInfo& info, const char* op) {
+  if (info.Length() != 0)
+    throwError(info.Env(), kBadArgument, op, "takes no arguments, got " + std::to_string(info.Length()));
 }
 
 static bool absent(const Napi::CallbackInfo& info, size_t i) {
@@ -105,8 +135,7 @@ opt<int64_t> argIopt(const Napi::CallbackInfo& info, size_t i, const char* op, c
 }
 
 bool argB(const Napi::CallbackInfo& info, size_t i, const char* op, const char* arg) {
-  if (absent(info, i)) return false;
-  if (!info[i].IsBoolean()) argError(info.Env(), op, arg, "expected a boolean");
+  if (i >= info.Length() || !info[i].IsBoolean()) argError(info.Env(), op, arg, "expected a boolean");
   return info[i].As<Napi::Boolean>().Value();
 }
 
@@ -131,7 +160,7 @@ std::vector<at::Tensor> argTL(const Napi::CallbackInfo& info, size_t i, const ch
   out.reserve(a.Length());
   for (uint32_t k = 0; k < a.Length(); ++k) {
     TensorBox* box = boxOf(a.Get(k), op, arg);
-    if (!box->alive) argError(info.Env(), op, arg, "a tensor in the list was already disposed");
+    if (!box->alive) disposedError(info.Env(), op, arg, "a tensor in the list was already disposed");
     out.push_back(box->t);
   }
   return out;
@@ -147,7 +176,7 @@ c10::List<opt<at::Tensor>> argOTL(const Napi::CallbackInfo& info, size_t i, cons
       out.push_back(opt<at::Tensor>());
     } else {
       TensorBox* box = boxOf(v, op, arg);
-      if (!box->alive) argError(info.Env(), op, arg, "a tensor in the list was already disposed");
+      if (!box->alive) disposedError(info.Env(), op, arg, "a tensor in the list was already disposed");
       out.push_back(opt<at::Tensor>(box->t));
     }
   }
@@ -220,40 +249,59 @@ Napi::Value retTL(Napi::Env env, const std::vector<at::Tensor>& ts) {
 
 // dispose(h): frees the tensor now; a second call does nothing.
 static Napi::Value dispose(const Napi::CallbackInfo& info) {
-  TensorBox* box = boxOf(info[0], "dispose", "tensor");
-  if (box->alive) {
-    box->alive = false;
-    box->t = at::Tensor();
-    g_live.erase(box);
-  }
-  return info.Env().Undefined();
+  return guard(info, "dispose", [&]() -> Napi::Value {
+    TensorBox* box = boxOf(info[0], "dispose", "tensor");
+    if (box->alive) {
+      box->alive = false;
+      box->t = at::Tensor();
+      g_live.erase(box);
+    }
+    return info.Env().Undefined();
+  });
 }
 
 static Napi::Value isAlive(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), boxOf(info[0], "isAlive", "tensor")->alive);
+  return guard(info, "isAlive", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), boxOf(info[0], "isAlive", "tensor")->alive);
+  });
+}
+
+// installErrorFactory(f): f(code, op, message, torchMessage) builds the error object every export
+// throws from then on (src/torch/errors.ts installs one that makes TorchError instances).
+static Napi::Value installErrorFactory(const Napi::CallbackInfo& info) {
+  return guard(info, "installErrorFactory", [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsFunction())
+      argError(info.Env(), "installErrorFactory", "factory", "expected a function (code, op, message, torchMessage) => Error");
+    info.Env().GetInstanceData<AddonData>()->errorFactory = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  });
 }
 
 // memoryStats(): live handles and the bytes of the distinct storages they keep alive.
 static Napi::Value memoryStats(const Napi::CallbackInfo& info) {
-  std::unordered_set<const void*> seen;
-  double bytes = 0;
-  for (TensorBox* box : g_live) {
-    if (!box->t.defined()) continue;
-    const auto& st = box->t.storage();
-    const void* key = st.unsafeGetStorageImpl();
-    if (seen.insert(key).second) bytes += static_cast<double>(st.nbytes());
-  }
-  auto o = Napi::Object::New(info.Env());
-  o.Set("liveTensors", Napi::Number::New(info.Env(), static_cast<double>(g_live.size())));
-  o.Set("liveBytes", Napi::Number::New(info.Env(), bytes));
-  o.Set("freedByGc", Napi::Number::New(info.Env(), static_cast<double>(g_gcFreed)));
-  return o;
+  return guard(info, "memoryStats", [&]() -> Napi::Value {
+    noArgs(info, "memoryStats");
+    std::unordered_set<const void*> seen;
+    double bytes = 0;
+    for (TensorBox* box : g_live) {
+      if (!box->t.defined()) continue;
+      const auto& st = box->t.storage();
+      const void* key = st.unsafeGetStorageImpl();
+      if (seen.insert(key).second) bytes += static_cast<double>(st.nbytes());
+    }
+    auto o = Napi::Object::New(info.Env());
+    o.Set("liveTensors", Napi::Number::New(info.Env(), static_cast<double>(g_live.size())));
+    o.Set("liveBytes", Napi::Number::New(info.Env(), bytes));
+    o.Set("freedByGc", Napi::Number::New(info.Env(), static_cast<double>(g_gcFreed)));
+    return o;
+  });
 }
 
 void registerHandle(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", Napi::Function::New(env, dispose, "dispose"));
   exports.Set("isAlive", Napi::Function::New(env, isAlive, "isAlive"));
   exports.Set("memoryStats", Napi::Function::New(env, memoryStats, "memoryStats"));
+  exports.Set("installErrorFactory", Napi::Function::New(env, installErrorFactory, "installErrorFactory"));
 }
 
 }  // namespace t2

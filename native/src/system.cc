@@ -15,7 +15,10 @@ static Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), at::get_num_threads());
+  return guard(info, "getNumThreads", [&]() -> Napi::Value {
+    noArgs(info, "getNumThreads");
+    return Napi::Number::New(info.Env(), at::get_num_threads());
+  });
 }
 
 static Napi::Value manualSeed(const Napi::CallbackInfo& info) {
@@ -28,6 +31,7 @@ static Napi::Value manualSeed(const Napi::CallbackInfo& info) {
 // The CPU generator's state as a uint8 tensor, and back (for resumable training).
 static Napi::Value getRngState(const Napi::CallbackInfo& info) {
   return guard(info, "getRngState", [&]() -> Napi::Value {
+    noArgs(info, "getRngState");
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     return wrap(info.Env(), gen.get_state());
@@ -45,12 +49,19 @@ static Napi::Value setRngState(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value version(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
-                                           "." + std::to_string(TORCH_VERSION_PATCH));
+  return guard(info, "version", [&]() -> Napi::Value {
+    noArgs(info, "version");
+    return Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
+                                             "." + std::to_string(TORCH_VERSION_PATCH));
+  });
 }
 
 static Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), torch::cuda::is_available() ? static_cast<double>(torch::cuda::device_count()) : 0);
+  return guard(info, "cudaDeviceCount", [&]() -> Napi::Value {
+    noArgs(info, "cudaDeviceCount");
+    return Napi::Number::New(info.Env(),
+                             torch::cuda::is_available() ? static_cast<double>(torch::cuda::device_count()) : 0);
+  });
 }
 
 // sdpa(q, k, v, mask?, dropoutP, isCausal, scale?): softmax(q k^T * scale + mask) v over the last

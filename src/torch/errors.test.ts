@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clipGradNorm } from './autograd.js';
 import { cat, fromBytes, full, ones, randint, tensor, where } from './creation.js';
+import { TorchError, TorchTypeError, type TorchErrorCode } from './errors.js';
 import { native, type Handle } from './native.js';
 import * as F from './nn/functional.js';
 import { scope } from './scope.js';
@@ -289,5 +290,53 @@ describe('malformed arguments and byte counts', () => {
         8,
       );
       assert.ok(getNumThreads() >= 1);
+    }));
+});
+
+/** Asserts `f` throws a TorchError with `code`, naming `op`, whose message is `op: torchMessage`. */
+function throwsCode(f: () => unknown, code: TorchErrorCode, op: string, torchMessage: RegExp): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof TorchError, `expected a TorchError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    assert.equal(e.op, op);
+    assert.match(e.torchMessage, torchMessage);
+    assert.equal(e.message, `${op}: ${e.torchMessage}`);
+    assert.ok(!/Exception raised from|frame #/.test(e.torchMessage), 'no C++ backtrace');
+    return true;
+  });
+}
+
+describe('TorchError: a stable code, the op and libtorch’s message', () => {
+  it('TORCH_OP_FAILED for libtorch errors, a TorchError but not a TypeError', () =>
+    scope(() => {
+      throwsCode(() => ones([2, 3]).matmul(ones([2, 3])), 'TORCH_OP_FAILED', 'matmul', /^mat1 and mat2 shapes cannot be multiplied/);
+      throwsCode(() => ones([2]).add_(ones([3]), 2), 'TORCH_OP_FAILED', 'add_', /must match the size/);
+      throwsCode(() => ones([3]).gather(0, tensor([5], undefined, 'int64')), 'TORCH_OP_FAILED', 'gather', /out of bounds/);
+      assert.throws(() => ones([2, 3]).matmul(ones([2, 3])), (e: unknown) => !(e instanceof TypeError));
+    }));
+
+  it('TORCH_BAD_ARGUMENT and TORCH_DISPOSED are TypeErrors that are also TorchErrors', () =>
+    scope(() => {
+      const anyNative = native as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const h = ones([1]).handle;
+      throwsCode(() => anyNative.add!(h, 'x', 1), 'TORCH_BAD_ARGUMENT', 'add', /^argument 'other': expected a tensor handle$/);
+      throwsCode(() => ones([2]).to('float8' as 'float32'), 'TORCH_BAD_ARGUMENT', 'to', /unknown dtype 'float8'/);
+      throwsCode(() => anyNative.setGradEnabled!(), 'TORCH_BAD_ARGUMENT', 'setGradEnabled', /expected a boolean/);
+      throwsCode(() => anyNative.gradEnabled!(1), 'TORCH_BAD_ARGUMENT', 'gradEnabled', /^takes no arguments, got 1$/);
+      const d = ones([1]);
+      const dh = d.handle;
+      d.dispose();
+      throwsCode(() => anyNative.neg!(dh), 'TORCH_DISPOSED', 'neg', /^argument 'self': tensor was already disposed$/);
+      throwsCode(() => d.neg(), 'TORCH_DISPOSED', 'Tensor.neg', /^tensor was already disposed$/);
+      assert.throws(() => anyNative.add!(h, 'x', 1), TypeError);
+      assert.throws(() => anyNative.add!(h, 'x', 1), TorchTypeError);
+      assert.throws(() => d.neg(), TypeError);
+    }));
+
+  it('TORCH_INVALID_VALUE for values our own checks reject, TORCH_UNAVAILABLE without a process group', () =>
+    scope(() => {
+      throwsCode(() => ones([2]).item(), 'TORCH_INVALID_VALUE', 'item', /^a tensor with 2 elements has no single value$/);
+      throwsCode(() => setNumThreads(0), 'TORCH_INVALID_VALUE', 'setNumThreads', /at least 1/);
+      throwsCode(() => native.distBarrier(), 'TORCH_UNAVAILABLE', native.distAvailable() ? 'barrier' : 'distributed', /not/);
     }));
 });

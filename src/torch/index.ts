@@ -46,6 +46,7 @@ export {
 } from './system.js';
 export type { MemoryStats } from './native.js';
 export { NativeAddonError } from './native.js';
+export { TorchError, TorchTypeError, TORCH_ERROR_CODES, type TorchErrorCode } from './errors.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';

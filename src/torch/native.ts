@@ -1,13 +1,15 @@
 /**
  * The one place that loads the native addon and declares its interface. Everything else in the
  * project reaches libtorch through the `native` object exported here. The patterned ops are
- * declared by the generated `gen/ops.ts`; the hand-written functions are declared below.
+ * declared by the generated `gen/ops.ts`; the hand-written functions are declared below. Loading
+ * installs errors.ts's factory, so every native function throws TorchError instances.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DType } from './dtype.js';
+import { nativeErrorFactory } from './errors.js';
 import type { GeneratedOps, Handle } from './gen/ops.js';
 
 export type { Handle } from './gen/ops.js';
@@ -25,6 +27,10 @@ export interface NativeAddon extends GeneratedOps {
   dispose(h: Handle): void;
   isAlive(h: Handle): boolean;
   memoryStats(): MemoryStats;
+  /** Makes every native function build its errors with `factory` (see errors.ts). */
+  installErrorFactory(
+    factory: (code: string, op: string, message: string, torchMessage: string) => Error,
+  ): void;
   fromArray(data: ArrayBufferView, shape: number[], dtype: DType): Handle;
   toArray(h: Handle): ArrayBuffer;
   shape(h: Handle): number[];
@@ -106,14 +112,22 @@ function load(): NativeAddon {
     );
   }
   const require = createRequire(import.meta.url);
+  let addon: NativeAddon;
   try {
-    return require(path) as NativeAddon;
+    addon = require(path) as NativeAddon;
   } catch (e) {
     throw new NativeAddonError(
       `t2vlp native addon at ${path} failed to load: ${(e as Error).message}. ` +
         "Rebuild it with 'npm run build:native' (the libtorch it was built against may have moved).",
     );
   }
+  if (typeof addon.installErrorFactory !== 'function') {
+    throw new NativeAddonError(
+      `t2vlp native addon at ${path} predates TorchError (no installErrorFactory). Rebuild it with 'npm run build:native'.`,
+    );
+  }
+  addon.installErrorFactory(nativeErrorFactory);
+  return addon;
 }
 
 export const native: NativeAddon = load();
