@@ -108,7 +108,7 @@ model.dispose();
     const want = noGrad(() =>
       scope(() => {
         const { frames, mask } = clipToTensors(clip);
-        return Array.from(model.encodeVideo(frames.unsqueeze(0), mask.unsqueeze(0)).embedding.toArray());
+        return Array.from(model.encodeVideo(frames.unsqueeze(0), mask.unsqueeze(0)).embedding.toArray<'float32'>());
       }),
     );
     model.dispose();
