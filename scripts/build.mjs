@@ -2,10 +2,11 @@
 // `prepare`, i.e. on `npm pack`, `npm publish`, a git-URL install and a local `npm ci`):
 //   1. starts from an empty dist/, so no module deleted from src/ survives in it;
 //   2. compiles src/ with tsconfig.build.json (JavaScript + .d.ts; tests and src/**/testing/ left out);
-//   3. copies every other file of src/ (src/model/configs/*.json, ...; not *.py generators or *.md) to the same place under dist/,
-//      so code that reads `new URL('./x.json', import.meta.url)` finds it from src/ and dist/ alike.
+//   3. copies every other file of src/ (src/model/configs/*.json, ...; not *.py generators or *.md)
+//      to the same place under dist/, so code that reads `new URL('./x.json', import.meta.url)`
+//      finds it from src/ and dist/ alike.
 // Files at the package root (assets/, build/Release/t2vlp.node) are found from the package root
-// and are not copied (see docs/ARCHITECTURE.md).
+// and are not copied (README, "Installing as a dependency").
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
