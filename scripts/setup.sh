@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what t2vlp needs on a fresh Debian/Ubuntu machine and builds it:
 #   system packages (ffmpeg for video, libgloo-dev for multi-process collectives, a C++ compiler),
-#   libtorch (from LIBTORCH if set, else the Python torch==2.13.0 CPU wheel), npm packages, and
-#   the native addon (built by `npm ci`). Safe to run again: it installs only what is missing.
+#   libtorch (from LIBTORCH if set, else the Python torch==2.13.0 CPU wheel), npm packages, the
+#   native addon (`npm ci` runs the `install` script) and dist/ (then the `prepare` script, for
+#   `import('t2vlp')` from here; the CLI in a clone runs src/). Safe to run again: it installs only
+#   what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

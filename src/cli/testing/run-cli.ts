@@ -1,4 +1,8 @@
-/** Runs the CLI in-process for tests, capturing console.log (stdout) and console.error (stderr). */
+/**
+ * Runs the CLI in-process for tests, capturing console.log (stdout) and console.error (stderr).
+ * It imports the sources (../main.js is main.ts under tsx), never a built dist/; tests that need a
+ * real process start bin/t2vlp.js, which also runs the sources in a checkout.
+ */
 import { main } from '../main.js';
 
 export interface CliRun {
