@@ -14,9 +14,15 @@ for (const corpus of corpora) {
       const got = bleu(candidates, references);
       const run = corpus[mode];
       (['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4'] as const).forEach((name, k) => {
-        assert.ok(Math.abs(got.scores[k]! - run.scores[name]) <= TOL, `${name}: ${got.scores[k]} vs ${run.scores[name]}`);
+        assert.ok(
+          Math.abs(got.scores[k]! - run.scores[name]) <= TOL,
+          `${name}: ${got.scores[k]} vs ${run.scores[name]}`,
+        );
         run.perVideo[name].forEach((want, i) => {
-          assert.ok(Math.abs(got.perCaption[k]![i]! - want) <= TOL, `${name} video ${i}: ${got.perCaption[k]![i]} vs ${want}`);
+          assert.ok(
+            Math.abs(got.perCaption[k]![i]! - want) <= TOL,
+            `${name} video ${i}: ${got.perCaption[k]![i]} vs ${want}`,
+          );
         });
       });
     });

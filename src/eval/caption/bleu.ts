@@ -72,7 +72,10 @@ export interface BleuResult {
  * BLEU over aligned lists: `candidates[i]` is scored against `references[i]` (at least one
  * each; callers validate). Words come from whitespace splitting, as in the toolkit.
  */
-export function bleu(candidates: readonly string[], references: readonly (readonly string[])[]): BleuResult {
+export function bleu(
+  candidates: readonly string[],
+  references: readonly (readonly string[])[],
+): BleuResult {
   const total: BleuCounts = {
     testLength: 0,
     refLength: 0,

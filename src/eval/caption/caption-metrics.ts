@@ -49,22 +49,39 @@ function validate(
 ): string[] {
   const tokenize = options.tokenize ?? 'ptb';
   if (tokenize !== 'ptb' && tokenize !== 'none') {
-    throw new CaptionMetricsError('BAD_OPTION', `captionMetrics: tokenize must be 'ptb' or 'none', got ${JSON.stringify(tokenize)}`);
+    throw new CaptionMetricsError(
+      'BAD_OPTION',
+      `captionMetrics: tokenize must be 'ptb' or 'none', got ${JSON.stringify(tokenize)}`,
+    );
   }
   const meteorMode = options.meteor ?? 'auto';
   if (!['auto', 'require', 'off'].includes(meteorMode)) {
-    throw new CaptionMetricsError('BAD_OPTION', `captionMetrics: meteor must be 'auto', 'require' or 'off', got ${JSON.stringify(meteorMode)}`);
+    throw new CaptionMetricsError(
+      'BAD_OPTION',
+      `captionMetrics: meteor must be 'auto', 'require' or 'off', got ${JSON.stringify(meteorMode)}`,
+    );
   }
   if (candidates === null || typeof candidates !== 'object') {
-    throw new CaptionMetricsError('NO_CANDIDATES', `captionMetrics: candidates must be an object {videoId: caption}, got ${candidates === null ? 'null' : typeof candidates}`);
+    throw new CaptionMetricsError(
+      'NO_CANDIDATES',
+      `captionMetrics: candidates must be an object {videoId: caption}, got ${candidates === null ? 'null' : typeof candidates}`,
+    );
   }
   const ids = Object.keys(candidates);
   if (ids.length === 0) {
-    throw new CaptionMetricsError('NO_CANDIDATES', 'captionMetrics: no candidates to score (candidates is {}); pass {videoId: caption} for at least one video');
+    throw new CaptionMetricsError(
+      'NO_CANDIDATES',
+      'captionMetrics: no candidates to score (candidates is {}); pass {videoId: caption} for at least one video',
+    );
   }
-  const missing = ids.filter((id) => !Array.isArray(references?.[id]) || references[id]!.length === 0);
+  const missing = ids.filter(
+    (id) => !Array.isArray(references?.[id]) || references[id]!.length === 0,
+  );
   if (missing.length > 0) {
-    const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
+    const shown = missing
+      .slice(0, 5)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
     throw new CaptionMetricsError(
       'MISSING_REFERENCES',
       `captionMetrics: every candidate's video needs at least one reference caption; ${missing.length} of ${ids.length} have none (${shown}${missing.length > 5 ? ', …' : ''}). Drop those candidates or add their references`,
@@ -72,11 +89,17 @@ function validate(
   }
   for (const id of ids) {
     if (typeof candidates[id] !== 'string') {
-      throw new CaptionMetricsError('BAD_CAPTION', `captionMetrics: candidate of video ${JSON.stringify(id)} must be a string, got ${typeof candidates[id]}`);
+      throw new CaptionMetricsError(
+        'BAD_CAPTION',
+        `captionMetrics: candidate of video ${JSON.stringify(id)} must be a string, got ${typeof candidates[id]}`,
+      );
     }
     const bad = references[id]!.findIndex((r) => typeof r !== 'string');
     if (bad >= 0) {
-      throw new CaptionMetricsError('BAD_CAPTION', `captionMetrics: reference ${bad} of video ${JSON.stringify(id)} must be a string, got ${typeof references[id]![bad]}`);
+      throw new CaptionMetricsError(
+        'BAD_CAPTION',
+        `captionMetrics: reference ${bad} of video ${JSON.stringify(id)} must be a string, got ${typeof references[id]![bad]}`,
+      );
     }
   }
   return ids;
@@ -107,7 +130,9 @@ export async function captionMetrics(
     if ('reason' in found && meteorMode === 'auto') {
       if (!warnedNoMeteor) {
         warnedNoMeteor = true;
-        process.emitWarning(`captionMetrics: no METEOR in the results: ${found.reason}`, { code: 'T2VLP_NO_METEOR' });
+        process.emitWarning(`captionMetrics: no METEOR in the results: ${found.reason}`, {
+          code: 'T2VLP_NO_METEOR',
+        });
       }
     } else {
       scores.METEOR = (await meteor(cands, refs, setup)).score;

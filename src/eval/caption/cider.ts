@@ -27,7 +27,9 @@ export function ciderD(
   candidates: readonly string[],
   references: readonly (readonly string[])[],
 ): { score: number; perCaption: number[] } {
-  const refCounts = references.map((refs) => refs.map((r) => countNgrams(splitWhitespace(r), MAX_N)));
+  const refCounts = references.map((refs) =>
+    refs.map((r) => countNgrams(splitWhitespace(r), MAX_N)),
+  );
   const documentFrequency = new Map<string, number>();
   for (const refs of refCounts) {
     const seen = new Set<string>();

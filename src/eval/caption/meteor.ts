@@ -48,7 +48,9 @@ function findOnPath(name: string): string | undefined {
 }
 
 /** The java and jar to run, or why METEOR cannot run here. */
-export function locateMeteor(setup: MeteorSetup = {}): { java: string; jar: string } | { reason: string } {
+export function locateMeteor(
+  setup: MeteorSetup = {},
+): { java: string; jar: string } | { reason: string } {
   const java = setup.javaPath ?? findOnPath('java');
   if (!java) {
     return {
@@ -83,7 +85,10 @@ function scoreLine(candidate: string, references: readonly string[]): string {
 /** One running METEOR process; score several sets with it, then close it. */
 export interface MeteorSession {
   /** METEOR of aligned lists: `candidates[i]` against `references[i]`. */
-  score(candidates: readonly string[], references: readonly (readonly string[])[]): Promise<{ score: number; perCaption: number[] }>;
+  score(
+    candidates: readonly string[],
+    references: readonly (readonly string[])[],
+  ): Promise<{ score: number; perCaption: number[] }>;
   /** Ends the Java process. */
   close(): void;
 }
@@ -96,12 +101,17 @@ export interface MeteorSession {
  */
 export function openMeteor(setup: MeteorSetup = {}): MeteorSession {
   const found = locateMeteor(setup);
-  if ('reason' in found) throw new CaptionMetricsError('METEOR_UNAVAILABLE', `captionMetrics: ${found.reason}`);
+  if ('reason' in found)
+    throw new CaptionMetricsError('METEOR_UNAVAILABLE', `captionMetrics: ${found.reason}`);
   const timeoutMs = setup.timeoutMs ?? 600_000;
-  const child = spawn(found.java, ['-Xmx2G', '-jar', found.jar, '-', '-', '-stdio', '-l', 'en', '-norm'], {
-    cwd: dirname(found.jar),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    found.java,
+    ['-Xmx2G', '-jar', found.jar, '-', '-', '-stdio', '-l', 'en', '-norm'],
+    {
+      cwd: dirname(found.jar),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
@@ -147,7 +157,8 @@ export function openMeteor(setup: MeteorSetup = {}): MeteorSession {
   };
   const toScore = (line: string, what: string): number => {
     const v = Number(line);
-    if (line === '' || !Number.isFinite(v)) fail(`answered ${JSON.stringify(line)} where ${what} was expected`);
+    if (line === '' || !Number.isFinite(v))
+      fail(`answered ${JSON.stringify(line)} where ${what} was expected`);
     if (failure) throw failure;
     return v;
   };
@@ -162,7 +173,8 @@ export function openMeteor(setup: MeteorSetup = {}): MeteorSession {
         for (let i = 0; i < candidates.length; i++) stats.push(await nextLine());
         child.stdin.write(['EVAL', ...stats].join(' ||| ') + '\n');
         const perCaption: number[] = [];
-        for (let i = 0; i < candidates.length; i++) perCaption.push(toScore(await nextLine(), `caption ${i}'s score`));
+        for (let i = 0; i < candidates.length; i++)
+          perCaption.push(toScore(await nextLine(), `caption ${i}'s score`));
         const score = toScore(await nextLine(), 'the set score');
         return { score, perCaption };
       } finally {

@@ -15,11 +15,12 @@ const ALNUM = String.raw`[\p{L}\p{M}\p{N}]`;
 
 /** Titles, company words and months that keep their period (compared lower-cased). */
 const ABBREVIATIONS = new Set(
-  ('mr mrs ms messrs mme mlle dr drs prof profs sen sens rep reps gov govs gen col capt lt sgt cpl pvt maj adm ' +
+  (
+    'mr mrs ms messrs mme mlle dr drs prof profs sen sens rep reps gov govs gen col capt lt sgt cpl pvt maj adm ' +
     'rev hon pres jr sr st ste mt ft ave brig cmdr det supt atty attys ' +
     'inc corp co cos ltd bros plc dept univ assn intl ' +
-    'jan feb mar apr jun jul aug sep sept oct nov dec vs etc esp approx fig figs al')
-    .split(' '),
+    'jan feb mar apr jun jul aug sep sept oct nov dec vs etc esp approx fig figs al'
+  ).split(' '),
 );
 /** Abbreviations that keep their period only before a number (`No. 1`). */
 const NUMBER_ABBREVIATIONS = new Set(['no', 'nos', 'art', 'nr', 'pp']);
@@ -62,19 +63,21 @@ const QUOTES = new Set(['"', '“', '”', '«', '»', '‘', '’', "'", '`']);
 const sticky = (src: string): RegExp => new RegExp(src, 'uy');
 const URL = new RegExp(String.raw`(?:https?|ftp):\/\/[^\s"“”()<>\[\]{}]+`, 'uyi');
 const WWW = sticky(String.raw`[wW]{3}\.[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+`);
-const EMAIL = sticky(String.raw`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+`);
+const EMAIL = sticky(String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`);
 const HANDLE = sticky(String.raw`[@#][\p{L}_][\p{L}\p{N}_]*`);
 const TAG = sticky(String.raw`<\/?[A-Za-z][A-Za-z0-9]*>`);
 const EMOTICON = sticky(String.raw`[:;]-?[()](?!${ALNUM})`);
 const CAPS_AMP = sticky(String.raw`[A-Z]+(?:&[A-Z]+)+`);
-const SLASHED = sticky(String.raw`[A-Za-z0-9]+(?:-[A-Za-z]+){0,2}(?:\/[A-Za-z0-9]+(?:-[A-Za-z]+){0,2}){1,2}`);
+const SLASHED = sticky(
+  String.raw`[A-Za-z0-9]+(?:-[A-Za-z]+){0,2}(?:\/[A-Za-z0-9]+(?:-[A-Za-z]+){0,2}){1,2}`,
+);
 const HYPHENATED = sticky(String.raw`${ALNUM}+(?:-${ALNUM}+)+`);
 const DOTTED = sticky(String.raw`\p{L}${ALNUM}*(?:\.\p{L}${ALNUM}*)+`);
 const NUMBER = sticky(String.raw`\d+(?:[.,:]\d+)+`);
 const SIGNED_NUMBER = sticky(String.raw`[-+]\d+(?:[.,]\d+)*`);
 const POINT_NUMBER = sticky(String.raw`[.:,]\d+`);
 const WORD = sticky(`${ALNUM}+`);
-const APOSTROPHE_SUFFIX = sticky(String.raw`['’](?:s|re|ll|ve|m|d)(?!${ALNUM})`, );
+const APOSTROPHE_SUFFIX = sticky(String.raw`['’](?:s|re|ll|ve|m|d)(?!${ALNUM})`);
 const APOSTROPHE_WORD = sticky(String.raw`['’](?:n['’]|n$|em(?!${ALNUM})|[2-9]0s|t(?=is|was))`);
 const DOTS = sticky(String.raw`\.{3,}`);
 const SYMBOL_RUN = sticky(String.raw`[!?]+|\*+|_+|-{2,}|\^_\^`);
@@ -162,7 +165,12 @@ function wordAt(chunk: string, pos: number, nextChunk: string, out: string[]): n
   if (compound !== undefined) {
     const end = pos + compound.length;
     // Acronyms (u.s., a.m., ph.d.) keep a final period.
-    if (chunk[end] === '.' && chunk[end + 1] !== '.' && compound.includes('.') && !/\d/.test(compound[0]!)) {
+    if (
+      chunk[end] === '.' &&
+      chunk[end + 1] !== '.' &&
+      compound.includes('.') &&
+      !/\d/.test(compound[0]!)
+    ) {
       if (compound.split('.').every((seg) => seg.length === 1) || /^ph\.d$/i.test(compound)) {
         out.push(compound + '.');
         return end + 1;

@@ -8,7 +8,25 @@
 import { ptbLex } from './ptb-lexer.js';
 
 /** The tokens the toolkit drops after tokenizing (its upper-case bracket names never match). */
-const TOOLKIT_PUNCTUATION = new Set(["''", "'", '``', '`', '-LRB-', '-RRB-', '-LCB-', '-RCB-', '.', '?', '!', ',', ':', '-', '--', '...', ';']);
+const TOOLKIT_PUNCTUATION = new Set([
+  "''",
+  "'",
+  '``',
+  '`',
+  '-LRB-',
+  '-RRB-',
+  '-LCB-',
+  '-RCB-',
+  '.',
+  '?',
+  '!',
+  ',',
+  ':',
+  '-',
+  '--',
+  '...',
+  ';',
+]);
 
 /** One caption as the toolkit scores it: `"A man's guitar (red)."` → `"a man 's guitar -lrb- red -rrb-"`. */
 export function ptbTokenize(text: string): string {

@@ -13,8 +13,16 @@ for (const corpus of corpora) {
       const { candidates, references } = aligned(corpus, mode);
       const got = rougeL(candidates, references);
       const run = corpus[mode];
-      assert.ok(Math.abs(got.score - run.scores.ROUGE_L) <= TOL, `${got.score} vs ${run.scores.ROUGE_L}`);
-      run.perVideo.ROUGE_L.forEach((want, i) => assert.ok(Math.abs(got.perCaption[i]! - want) <= TOL, `video ${i}: ${got.perCaption[i]} vs ${want}`));
+      assert.ok(
+        Math.abs(got.score - run.scores.ROUGE_L) <= TOL,
+        `${got.score} vs ${run.scores.ROUGE_L}`,
+      );
+      run.perVideo.ROUGE_L.forEach((want, i) =>
+        assert.ok(
+          Math.abs(got.perCaption[i]! - want) <= TOL,
+          `video ${i}: ${got.perCaption[i]} vs ${want}`,
+        ),
+      );
     });
   }
 }

@@ -7,7 +7,8 @@
  */
 
 // The characters for which Python's str.isspace() is true.
-const PYTHON_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+const PYTHON_WHITESPACE =
+  /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
 
 /** Python's `s.split()`: words between runs of whitespace, none empty. */
 export function splitWhitespace(text: string): string[] {
