@@ -123,3 +123,26 @@ test("meteor 'require' without java or jar is METEOR_UNAVAILABLE", async () => {
     (e: unknown) => e instanceof CaptionMetricsError && e.code === 'METEOR_UNAVAILABLE',
   );
 });
+
+test("meteor 'auto' without the jar leaves METEOR out and warns once per process", async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error & { code?: string }): void => {
+    if (w.code === 'T2VLP_NO_METEOR') warnings.push(w.message);
+  };
+  process.on('warning', onWarning);
+  try {
+    const options = { meteorJar: '/nonexistent/meteor-1.5.jar' };
+    const first = await captionMetrics({ a: ['a dog runs'] }, { a: 'a dog runs' }, options);
+    const second = await captionMetrics({ a: ['a dog runs'] }, { a: 'a dog' }, options);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.ok(!('METEOR' in first) && !('METEOR' in second));
+    assert.ok(Math.abs(first.Bleu_1 - 1) < 1e-6);
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!,
+      /no METEOR in the results: METEOR jar not found at \/nonexistent\/meteor-1\.5\.jar/,
+    );
+  } finally {
+    process.off('warning', onWarning);
+  }
+});

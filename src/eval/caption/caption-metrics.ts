@@ -122,23 +122,36 @@ export async function captionMetrics(
   const refs = ids.map((id) => references[id]!.map(prepare));
 
   const [b1, b2, b3, b4] = bleu(cands, refs).scores;
-  const scores: CaptionScores = { Bleu_1: b1, Bleu_2: b2, Bleu_3: b3, Bleu_4: b4 } as CaptionScores;
-  const meteorMode = options.meteor ?? 'auto';
-  if (meteorMode !== 'off') {
-    const setup = { jarPath: options.meteorJar, javaPath: options.javaPath };
-    const found = locateMeteor(setup);
-    if ('reason' in found && meteorMode === 'auto') {
-      if (!warnedNoMeteor) {
-        warnedNoMeteor = true;
-        process.emitWarning(`captionMetrics: no METEOR in the results: ${found.reason}`, {
-          code: 'T2VLP_NO_METEOR',
-        });
-      }
-    } else {
-      scores.METEOR = (await meteor(cands, refs, setup)).score;
+  const meteorScore = await runMeteor(cands, refs, options);
+  return {
+    Bleu_1: b1,
+    Bleu_2: b2,
+    Bleu_3: b3,
+    Bleu_4: b4,
+    ...(meteorScore === undefined ? {} : { METEOR: meteorScore }),
+    ROUGE_L: rougeL(cands, refs).score,
+    CIDEr: ciderD(cands, refs).score,
+  };
+}
+
+/** METEOR as the `meteor` option says; undefined (after one warning per process) when unavailable in 'auto'. */
+async function runMeteor(
+  cands: string[],
+  refs: string[][],
+  options: CaptionMetricsOptions,
+): Promise<number | undefined> {
+  const mode = options.meteor ?? 'auto';
+  if (mode === 'off') return undefined;
+  const setup = { jarPath: options.meteorJar, javaPath: options.javaPath };
+  const found = locateMeteor(setup);
+  if ('reason' in found && mode === 'auto') {
+    if (!warnedNoMeteor) {
+      warnedNoMeteor = true;
+      process.emitWarning(`captionMetrics: no METEOR in the results: ${found.reason}`, {
+        code: 'T2VLP_NO_METEOR',
+      });
     }
+    return undefined;
   }
-  scores.ROUGE_L = rougeL(cands, refs).score;
-  scores.CIDEr = ciderD(cands, refs).score;
-  return scores;
+  return (await meteor(cands, refs, setup)).score;
 }
