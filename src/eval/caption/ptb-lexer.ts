@@ -77,8 +77,11 @@ const NUMBER = sticky(String.raw`\d+(?:[.,:]\d+)+`);
 const SIGNED_NUMBER = sticky(String.raw`[-+]\d+(?:[.,]\d+)*`);
 const POINT_NUMBER = sticky(String.raw`[.:,]\d+`);
 const WORD = sticky(`${ALNUM}+`);
-const APOSTROPHE_SUFFIX = sticky(String.raw`['’](?:s|re|ll|ve|m|d)(?!${ALNUM})`);
-const APOSTROPHE_WORD = sticky(String.raw`['’](?:n['’]|n$|em(?!${ALNUM})|[2-9]0s|t(?=is|was))`);
+const APOSTROPHE_SUFFIX = new RegExp(String.raw`['’](?:s|re|ll|ve|m|d)(?!${ALNUM})`, 'uyi');
+const APOSTROPHE_WORD = new RegExp(
+  String.raw`['’](?:n['’]|n$|em(?!${ALNUM})|[2-9]0s|t(?=is|was))`,
+  'uyi',
+);
 const DOTS = sticky(String.raw`\.{3,}`);
 const SYMBOL_RUN = sticky(String.raw`[!?]+|\*+|_+|-{2,}|\^_\^`);
 
@@ -87,10 +90,6 @@ function matchAt(re: RegExp, s: string, pos: number): string | undefined {
   const m = re.exec(s);
   return m ? m[0] : undefined;
 }
-
-const withInsensitiveFlag = (re: RegExp): RegExp => new RegExp(re.source, 'uyi');
-const APOSTROPHE_SUFFIX_I = withInsensitiveFlag(APOSTROPHE_SUFFIX);
-const APOSTROPHE_WORD_I = withInsensitiveFlag(APOSTROPHE_WORD);
 
 /** Tokens of one whitespace-free chunk; `nextChunk` decides `No.` before a number. */
 function tokenizeChunk(chunk: string, nextChunk: string, out: string[]): void {
@@ -126,8 +125,8 @@ function tokenizeChunk(chunk: string, nextChunk: string, out: string[]): void {
     const other =
       matchAt(SIGNED_NUMBER, chunk, pos) ??
       matchAt(POINT_NUMBER, chunk, pos) ??
-      matchAt(APOSTROPHE_SUFFIX_I, chunk, pos) ??
-      matchAt(APOSTROPHE_WORD_I, chunk, pos) ??
+      matchAt(APOSTROPHE_SUFFIX, chunk, pos) ??
+      matchAt(APOSTROPHE_WORD, chunk, pos) ??
       matchAt(DOTS, chunk, pos) ??
       matchAt(SYMBOL_RUN, chunk, pos);
     if (other !== undefined) {

@@ -1,6 +1,6 @@
 // Parity: ptbTokenize against the real toolkit (CoreNLP 3.4.1 PTBTokenizer -preserveLines -lowerCase,
-// then pycocoevalcap's punctuation removal) on test/fixtures/caption-metrics/ptb-lines.json (950
-// generated lines) and on every caption of corpora.json: exact string equality, except the
+// then pycocoevalcap's punctuation removal) on test/fixtures/caption-metrics/ptb-lines.json (990
+// lines) and on every caption of corpora.json: exact string equality, except the
 // glued-junk strings listed below, which must still differ (so the list stays true).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
