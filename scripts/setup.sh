@@ -34,3 +34,28 @@ fi
 
 echo "setup: npm ci (builds the native addon against $(node native/find-libtorch.mjs info))"
 npm ci --no-audit --no-fund
+
+# METEOR for the caption metrics (src/eval/caption/meteor.ts): a headless JRE, and meteor-1.5.jar
+# with its paraphrase table (data/paraphrase-en.gz) taken from the pycocoevalcap 1.2 wheel on PyPI
+# into .t2vlp-cache/meteor/ (gitignored), where captionMetrics looks unless T2VLP_METEOR_JAR is set.
+# Optional: without them the caption metrics have no METEOR and its tests are skipped.
+if ! command -v java >/dev/null; then
+  echo "setup: installing default-jre-headless (METEOR)"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null; } \
+    || echo "setup: could not install a JRE; captionMetrics will have no METEOR" >&2
+fi
+METEOR_DIR=.t2vlp-cache/meteor
+if [ ! -f "$METEOR_DIR/meteor-1.5.jar" ] || [ ! -f "$METEOR_DIR/data/paraphrase-en.gz" ]; then
+  echo "setup: fetching meteor-1.5.jar and data/paraphrase-en.gz from the pycocoevalcap 1.2 wheel (PyPI)"
+  meteor_tmp=$(mktemp -d)
+  if python3 -m pip download -q --no-deps --only-binary=:all: pycocoevalcap==1.2 -d "$meteor_tmp" \
+    && python3 -m zipfile -e "$meteor_tmp"/pycocoevalcap-1.2-*.whl "$meteor_tmp/x" \
+    && mkdir -p "$METEOR_DIR/data" \
+    && cp "$meteor_tmp/x/pycocoevalcap/meteor/meteor-1.5.jar" "$METEOR_DIR/" \
+    && cp "$meteor_tmp/x/pycocoevalcap/meteor/data/paraphrase-en.gz" "$METEOR_DIR/data/"; then
+    echo "setup: METEOR ready in $METEOR_DIR"
+  else
+    echo "setup: could not fetch METEOR; set T2VLP_METEOR_JAR to a meteor-1.5.jar with data/paraphrase-en.gz beside it" >&2
+  fi
+  rm -rf "$meteor_tmp"
+fi

@@ -1,7 +1,8 @@
 /**
  * Evaluation: retrieval metrics (R@K, median and mean rank) for one caption per video and for
  * several, and their text table. Pure TypeScript on plain arrays; a Tensor similarity goes in as
- * `{ data: t.toArray(), shape: t.shape }`. Captioning and QA metrics will join here.
+ * `{ data: t.toArray(), shape: t.shape }`. Caption metrics (BLEU, METEOR, ROUGE-L, CIDEr-D and
+ * the PTB tokenization of the COCO caption toolkit) are in caption/. QA metrics will join here.
  */
 export {
   RetrievalMetricsError,
@@ -33,3 +34,14 @@ export {
   type RetrievalTableOptions,
 } from './format-retrieval-table.js';
 export { evaluateRetrieval, type RetrievalEvalOptions, type RetrievalEvalResult } from './retrieval-eval.js';
+export {
+  captionMetrics,
+  ptbTokenize,
+  CaptionMetricsError,
+  locateMeteor,
+  DEFAULT_METEOR_JAR,
+  type CaptionScores,
+  type CaptionMetricsOptions,
+  type CaptionMetricsErrorCode,
+  type MeteorSetup,
+} from './caption/index.js';
