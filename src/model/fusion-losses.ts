@@ -202,6 +202,14 @@ export function stage2Objectives(model: T2VLP, batch: Stage2Batch, o?: FusionLos
         `${where}: fusionLabels must be [B, 1 + T + L] = [${B}, ${1 + T + L}] ([videoMask[:, 0], videoMask, attentionMask] with masked-LM positions -1), got [${labels.shape.join(', ')}]`,
       );
     const trace = o?.trace;
+    // PLM windows (step 2), drawn or checked before any computation.
+    const lengths = Array.from(attentionMask.to('int64').sum(1).toArray() as BigInt64Array, Number);
+    const starts = o?.draws?.plmStart ?? lengths.map((n) => (n >= 2 ? Number(randint(0, n - 1, [1]).item()) : 0));
+    if (starts.length !== B || starts.some((s, i) => !Number.isInteger(s) || s < 0 || (lengths[i]! >= 2 && s > lengths[i]! - 2)))
+      throw new FusionError(
+        'BAD_FUSION_INPUT',
+        `${where}: draws.plmStart must hold ${B} integers, each in [0, n - 2] for its caption of n tokens (n = ${lengths.join(', ')}), got [${starts.join(', ')}]`,
+      );
     // Frames, text and eot enter the fusion branches detached; the tube path stays differentiable.
     const v = model.encodeVideo(batch.video, videoMask, { detachVisual: true });
     const frames = v.frames.detach();
@@ -248,10 +256,6 @@ export function stage2Objectives(model: T2VLP, batch: Stage2Batch, o?: FusionLos
       trace?.('fusion.plm.output', out);
       const all = vocabLogits(m, out.narrow(1, P, L - 1), model.training); // [B, L-1, V]
       trace?.('plm.scores_all', all);
-      const lengths = Array.from(attentionMask.to('int64').sum(1).toArray() as BigInt64Array, Number);
-      const starts = o?.draws?.plmStart ?? lengths.map((n) => (n >= 2 ? Number(randint(0, n - 1, [1]).item()) : 0));
-      if (starts.length !== B || starts.some((s, i) => !Number.isInteger(s) || s < 0 || (lengths[i]! >= 2 && s > lengths[i]! - 2)))
-        throw new FusionError('BAD_FUSION_INPUT', `${where}: draws.plmStart must hold ${B} integers, each in [0, n - 2] for its caption of n tokens (n = ${lengths.join(', ')}), got [${starts.join(', ')}]`);
       const rows: Tensor[] = [];
       const targets: Tensor[] = [];
       for (let i = 0; i < B; i++) {
