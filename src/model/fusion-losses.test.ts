@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadSafetensors, scope, type Tensor } from '../torch/index.js';
 import { FusionError, T2VLP, type FusionDraws, type Stage2Batch } from './index.js';
 import { fusionCheckpoint } from './testing/checkpoints.js';
-import { REFERENCE_DIR, assertClose, fixture } from './testing/parity.js';
+import { REFERENCE_DIR, assertClose } from './testing/parity.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 't2vlp-fusion-'));
 let model: T2VLP;
