@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadSafetensors, randn, scope, tensor, type Tensor } from '../torch/index.js';
+import { loadSafetensors, memoryStats, randn, scope, tensor, type Tensor } from '../torch/index.js';
 import { FusionError, T2VLP } from './index.js';
 import { fusionCheckpoint } from './testing/checkpoints.js';
 import { REFERENCE_DIR, assertClose } from './testing/parity.js';
@@ -130,9 +130,36 @@ describe('retrieval parity with the reference (retrieval_head)', () => {
       const top = sim.topk(4, 1).indices;
       assert.ok(r.t2v.gather(1, top).ge(1000).all().item() === 1, 'the re-scored entries are the loose top 4');
       // Other chunk sizes give the same numbers: the matching head normalises within a query.
-      const one = model.rerank(sim, text, video, { topK: 4, sequencesPerChunk: 12 }); // 3 queries per chunk, the last one partial
+      const one = model.rerank(sim, text, video, { topK: 4, sequencesPerChunk: 40 }); // 10 queries per chunk, the last one partial
       assert.ok(one.t2v.equal(r.t2v) && one.v2t.equal(r.v2t), 'independent of the chunk size');
     });
+  });
+});
+
+describe('rerank memory and precision', () => {
+  test('leaves no tensor behind but its result', () => {
+    const { text, video } = rerankInputs();
+    const before = memoryStats().liveTensors;
+    const r = model.rerank(g('rerank.sim_matrix'), text, video, { topK: 2 });
+    assert.equal(memoryStats().liveTensors - before, 2, 't2v and v2t only');
+    r.t2v.dispose();
+    r.v2t.dispose();
+  });
+
+  test('a bfloat16 model re-ranks close to float32', async () => {
+    const bf = await T2VLP.load(join(tmp, 'fusion.safetensors'), { dtype: 'bfloat16' });
+    try {
+      scope(() => {
+        const { text, video } = rerankInputs();
+        const r = bf.rerank(g('rerank.sim_matrix'), text, video, { topK: 4 });
+        const ref = model.rerank(g('rerank.sim_matrix'), text, video, { topK: 4 });
+        assert.equal(r.t2v.dtype, 'float32');
+        const d = r.t2v.sub(ref.t2v).abs().max().item();
+        assert.ok(d < 25, `max |bf16 - fp32| ${d} (scores 1000..2000)`);
+      });
+    } finally {
+      bf.dispose();
+    }
   });
 });
 

@@ -58,7 +58,8 @@ export class CrossModel extends nn.Module {
   encode(x: Tensor, mask: Tensor, headMajorMask: boolean): Tensor {
     return scope(() => {
       const [N, S] = x.shape as [number, number];
-      const h = x.add(this.embeddings.position_embeddings.weight.narrow(0, 0, S));
+      const pos = this.embeddings.position_embeddings.weight;
+      const h = x.to(pos.dtype).add(pos.narrow(0, 0, S));
       const add = ones([N, 1, S]).sub(mask.to('float32').reshape(N, 1, S)).mul(MASKED).expand(N, S, S);
       const heads = this.transformer.heads;
       const attnMask = headMajorMask ? add.repeat(heads, 1, 1) : add.reshape(N, 1, S, S);
@@ -127,7 +128,7 @@ export function tightSimilarity(m: TightModules, eot: Tensor, frames: Tensor, vi
         scope(() => {
           const { x, mask } = tightInput(eot.narrow(0, t0, n), frames, videoMask);
           const pooled = m.cross.forward(x, mask, headMajorMask);
-          return m.similarity_dense.forward(pooled).reshape(n, Nv);
+          return m.similarity_dense.forward(pooled).reshape(n, Nv).to('float32');
         }),
       );
     }
