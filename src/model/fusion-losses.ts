@@ -145,6 +145,8 @@ function vtmLoss(
     attentionMask: g(local.attentionMask.to('float32')),
   };
   const N = all.frames.shape[0]!;
+  // The similarity the hard negatives are drawn from: exp(logit_scale)·cos of the meanP video
+  // embedding and the text feature, local rows against the global batch, without gradient.
   const sim = noGrad(() => {
     const scale = model.clip.logit_scale.exp().to('float32');
     const t2v = F.normalize(eot, 2, -1).matmul(g(videoEmbedding).t()).mul(scale); // [B, N]

@@ -104,3 +104,12 @@ describe('loading the fusion encoder', () => {
     }
   });
 });
+
+describe("similarity: 'tight' as a load option", () => {
+  test('on a checkpoint without the cross encoder it is a configuration error', async () => {
+    await assert.rejects(
+      T2VLP.load(REFERENCE_DIR + 'params_stage1.safetensors', { config: { similarity: 'tight' } }),
+      /similarity 'tight' needs the cross encoder \(crossLayers > 0\)/,
+    );
+  });
+});
