@@ -113,7 +113,9 @@ function drawHard(sim: Tensor, offset: number): number[] {
       const [B, N] = sim.shape as [number, number];
       if (N < 2) throw new FusionError('BAD_FUSION_INPUT', `hard negatives need a (global) batch of at least 2 pairs, got ${N}`);
       const own = arange(B).add(offset).reshape(B, 1);
-      const p = sim.softmax(1).scatter(1, own, zeros([B, 1]));
+      // Excluding the own entry before the softmax draws from the same distribution as zeroing it
+      // after (multinomial renormalises), and cannot leave a row of zeros when the own pair dominates.
+      const p = sim.scatter(1, own, full([B, 1], -Infinity)).softmax(1);
       return Array.from(multinomial(p, 1).reshape(B).toArray() as BigInt64Array, Number);
     }),
   );
@@ -158,6 +160,10 @@ function vtmLoss(
   const v2tHard = o?.draws?.v2tHard ?? drawHard(sim.v2t, offset);
   checkIndices(t2vHard, B, N, 't2vHard', where);
   checkIndices(v2tHard, B, N, 'v2tHard', where);
+  if (trace) {
+    trace('random.t2v_hard_idx', tensor(t2vHard, undefined, 'int64'));
+    trace('random.v2t_hard_idx', tensor(v2tHard, undefined, 'int64'));
+  }
   const vid: number[] = [];
   const txt: number[] = [];
   for (let i = 0; i < B; i++) {

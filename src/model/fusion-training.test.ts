@@ -140,8 +140,18 @@ describe('fusion objectives train', () => {
           assert.ok(Math.abs(r.vtm.item() - local.vtm.item()) < 1e-5, `t2vHard [${t2vHard.join(', ')}] gives the local loss`);
         }
         // Without draws, hard negatives are sampled from the global batch, never the own pair.
-        const sampled = model.stage2Loss(batch, { worldSize: 2, rank: 0, allGather: gather });
-        assert.ok(Number.isFinite(sampled.vtm.item()));
+        for (let rep = 0; rep < 3; rep++) {
+          const drawn: Record<string, number[]> = {};
+          const trace = (name: string, t: Tensor) => {
+            if (name.startsWith('random.')) drawn[name] = Array.from(t.toArray() as BigInt64Array, Number);
+          };
+          const sampled = model.stage2Loss(batch, { worldSize: 2, rank: 1, allGather: gather, trace });
+          assert.ok(Number.isFinite(sampled.vtm.item()));
+          for (const k of ['random.t2v_hard_idx', 'random.v2t_hard_idx']) {
+            assert.equal(drawn[k]!.length, 4);
+            drawn[k]!.forEach((j, i) => assert.ok(j !== 4 + i && j >= 0 && j < 8, `${k}[${i}] = ${j} is not the own pair`));
+          }
+        }
         assert.throws(
           () => model.stage2Loss(batch, { worldSize: 2, allGather: gather }),
           /stage2Loss: worldSize is 2 but rank is undefined; pass \{ rank: dist.rank\(\) \}/,
