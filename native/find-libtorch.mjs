@@ -122,14 +122,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const out = {
       include: t.includeDirs.join(' '),
       libdir: t.libDir,
-      libs: t.libs.map((l) => `-l${l}`).join(' '),
+      // libtorch_cuda registers its kernels from static initialisers and exports no symbol the
+      // addon calls: --no-as-needed keeps it linked where the toolchain defaults to --as-needed.
+      libs: ['-Wl,--no-as-needed', ...t.libs.map((l) => `-l${l}`), '-Wl,--as-needed'].join(' '),
       cxxstd: t.cxxStd,
       abi: String(t.cxx11Abi),
       version: t.version,
       defines: t.gloo ? 'T2_WITH_GLOO USE_C10D_GLOO' : 'T2_WITHOUT_GLOO',
       // /usr/include is searched anyway; naming it with -I would reorder the system headers.
       glooinclude: t.gloo && t.gloo !== '/usr/include' ? t.gloo : '',
-      info: `libtorch ${t.version} from ${t.source} (${t.libDir}); collectives: ${t.gloo ? 'gloo' : 'not available (apt-get install libgloo-dev)'}`,
+      info: `libtorch ${t.version} (${t.libs.includes('torch_cuda') ? 'CUDA' : 'CPU only'}) from ${t.source} (${t.libDir}); collectives: ${t.gloo ? 'gloo' : 'not available (apt-get install libgloo-dev)'}`,
     }[what];
     if (out === undefined) throw new Error(`unknown query '${what}'`);
     process.stdout.write(out + '\n');

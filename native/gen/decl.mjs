@@ -47,8 +47,8 @@ export const method = (name, ...args) => ({ call: 'method', name, args });
 export const composite = (why, build) => ({ call: 'composite', why, build });
 
 // Forms an argument can take inside a call.
-/** `at::TensorOptions().dtype(name)` */
-export const options = (name) => ({ form: 'options', name });
+/** `at::TensorOptions().dtype(name)`, and `.device(at::Device(deviceName))` when one is named */
+export const options = (name, deviceName) => ({ form: 'options', name, device: deviceName });
 /** `at::Device(name)` from a device string such as 'cpu' or 'cuda:0' */
 export const device = (name) => ({ form: 'device', name });
 /** A C++ constant: only `true`, `false` and `{}` (an absent optional) are accepted. */

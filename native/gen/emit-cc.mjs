@@ -33,7 +33,10 @@ function renderArg(a, vars, where) {
     return vars[a];
   }
   switch (a.form) {
-    case 'options': return `at::TensorOptions().dtype(${renderArg(a.name, vars, where)})`;
+    case 'options': {
+      const dt = `at::TensorOptions().dtype(${renderArg(a.name, vars, where)})`;
+      return a.device ? `${dt}.device(at::Device(${renderArg(a.device, vars, where)}))` : dt;
+    }
     case 'device': return `at::Device(${renderArg(a.name, vars, where)})`;
     case 'literal': return a.text;
     default: throw new Error(`${where}: unknown argument form ${JSON.stringify(a)}`);
@@ -46,7 +49,7 @@ function renderCall(n, vars) {
   const c = n.call;
   const list = () => (c.args ?? []).map((a) => renderArg(a, vars, where)).join(', ');
   // Every declared argument must reach libtorch: a typo in the call would otherwise drop one.
-  const used = new Set((c.args ?? []).map((a) => (typeof a === 'string' ? a : a.name)).filter(Boolean));
+  const used = new Set((c.args ?? []).flatMap((a) => (typeof a === 'string' ? [a] : [a.name, a.device])).filter(Boolean));
   if (c.call === 'method') used.add(n.args[0].name);
   switch (c.call) {
     case 'function':

@@ -16,7 +16,7 @@
  * With the fusion encoder (`hasFusion`: stage-2 and downstream checkpoints, docs/FUSION.md) the
  * model also offers `stage2Loss`, `retrievalLoss` and `rerank` (fusion-losses.ts, rerank.ts).
  */
-import { F, nn, noGrad, ones, scope, type DType, type Tensor } from '../torch/index.js';
+import { F, nn, noGrad, ones, scope, Tensor, withDevice, type Device, type DType } from '../torch/index.js';
 import { type SimilarityKind, type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
 import { CLIP } from './clip.js';
 import { FusionError, type FusionModel } from './fusion.js';
@@ -151,7 +151,33 @@ export class T2VLP extends nn.Module {
     return saveT2VLP(this, path, extraMetadata);
   }
 
+  /** Where the weights live ('cpu' or 'cuda:N'); `model.to('cuda')` moves them. */
+  get device(): Device {
+    return this.clip.logit_scale.device as Device;
+  }
+
+  /** Runs `fn` with factories creating tensors on the model's device. */
+  #run<T>(fn: () => T): T {
+    const d = this.device;
+    return d === 'cpu' ? fn() : withDevice(d, fn);
+  }
+
+  /** `t` on the model's device (a copy when it is elsewhere, freed with the enclosing scope). */
+  #in<T extends Tensor | null | undefined>(t: T): T {
+    if (!t) return t;
+    const d = this.device;
+    return (t.device === d ? t : t.to(d)) as T;
+  }
+
+  /** Every tensor field of `o` on the model's device (other fields unchanged). */
+  #inAll<O extends object>(o: O): O {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) out[k] = v instanceof Tensor ? this.#in(v) : v;
+    return out as O;
+  }
+
   #frames(frames: Tensor): Tensor {
+    frames = this.#in(frames);
     const s = frames.shape;
     const { numFrames: T, imageResolution: R } = this.config;
     let x = frames;
@@ -165,6 +191,7 @@ export class T2VLP extends nn.Module {
 
   #mask(mask: Tensor | undefined | null, B: number, L: number, what: string): Tensor | null {
     if (!mask) return null;
+    mask = this.#in(mask);
     const m = mask.shape.length === 3 ? mask.reshape(mask.shape[0]!, mask.shape[2]!) : mask;
     if (m.shape[0] !== B || m.shape[1] !== L)
       throw new RangeError(`${what} must be [${B}, ${L}], got [${mask.shape.join(', ')}]`);
@@ -177,7 +204,7 @@ export class T2VLP extends nn.Module {
 
   /** frames [B, T, 3, H, W] (normalised), videoMask [B, T] (all frames valid when omitted). */
   encodeVideo(frames: Tensor, videoMask?: Tensor | null, o: EncodeVideoOptions = {}): VideoEncoding {
-    return scope(() => {
+    return this.#run(() => scope(() => {
       const x = this.#frames(frames);
       const T = this.config.numFrames;
       const B = x.shape[0]! / T;
@@ -187,20 +214,21 @@ export class T2VLP extends nn.Module {
       const tubes = this.#f32(this.clip.tubeTokens(middle, mask).tokens); // [B, K, E]
       const m = mask ?? ones([B, T], 'int64');
       return { frames: perFrame, tubes, embedding: meanPooledVideo(perFrame, m) };
-    });
+    }));
   }
 
   /** ids [B, L] int64; attentionMask [B, L] is accepted for symmetry (the text tower does not use it). */
   encodeText(ids: Tensor, attentionMask?: Tensor | null): TextEncoding {
-    return scope(() => {
-      const x = ids.shape.length === 3 ? ids.reshape(ids.shape[0]!, ids.shape[2]!) : ids;
+    return this.#run(() => scope(() => {
+      const i = this.#in(ids);
+      const x = i.shape.length === 3 ? i.reshape(i.shape[0]!, i.shape[2]!) : i;
       if (x.shape.length !== 2) throw new RangeError(`encodeText: ids must be [B, L], got [${ids.shape.join(', ')}]`);
       if (x.dtype !== 'int64') throw new TypeError(`encodeText: ids must be int64, got ${x.dtype}`);
       this.#mask(attentionMask, x.shape[0]!, x.shape[1]!, 'encodeText: attentionMask');
       const tokens = this.#f32(this.clip.encodeTextTokens(x));
       const eot = CLIP.pick(tokens, this.clip.eotIndex(x));
       return { tokens, eot, embedding: F.normalize(eot, 2, -1) };
-    });
+    }));
   }
 
   /**
@@ -213,10 +241,10 @@ export class T2VLP extends nn.Module {
     const kind = o.similarity ?? this.config.similarity;
     if (kind === 'tight') return this.#tight(t, v, o.videoMask);
     if (kind !== 'meanP') throw new RangeError(`similarity: expected 'meanP' or 'tight', got '${String(kind)}'`);
-    return scope(() => {
-      const video = o.videoMask ? meanPooledVideo(v.frames, o.videoMask) : v.embedding;
-      return t.embedding.matmul(video.t()).mul(this.clip.logit_scale.exp().to('float32'));
-    });
+    return this.#run(() => scope(() => {
+      const video = o.videoMask ? meanPooledVideo(this.#in(v.frames), this.#in(o.videoMask)) : this.#in(v.embedding);
+      return this.#in(t.embedding).matmul(video.t()).mul(this.clip.logit_scale.exp().to('float32'));
+    }));
   }
 
   #tight(t: TextEncoding, v: VideoEncoding, videoMask?: Tensor | null): Tensor {
@@ -226,11 +254,11 @@ export class T2VLP extends nn.Module {
         "similarity: 'tight' needs the tightTransf cross encoder (cross.*, similarity_dense.*), which this model does not have; load a tightTransf checkpoint or use 'meanP'",
       );
     const [Nv, T] = v.frames.shape as [number, number];
-    return scope(() => {
+    return this.#run(() => scope(() => {
       const mask = this.#mask(videoMask, Nv, T, "similarity('tight'): videoMask") ?? ones([Nv, T], 'int64');
       const m = { cross: this.cross!, similarity_dense: this.similarity_dense! };
-      return tightSimilarity(m, t.eot, v.frames, mask, this.config.crossHeadMajorMask);
-    });
+      return tightSimilarity(m, this.#in(t.eot), this.#in(v.frames), mask, this.config.crossHeadMajorMask);
+    }));
   }
 
   /**
@@ -240,12 +268,12 @@ export class T2VLP extends nn.Module {
    * `{ worldSize, allGather, rank }` so hard negatives come from the global batch.
    */
   stage2Loss(batch: Stage2Batch, o?: FusionLossOptions): Stage2Loss {
-    return stage2Objectives(this, batch, o);
+    return this.#run(() => scope(() => stage2Objectives(this, this.#inAll(batch), o)));
   }
 
   /** Retrieval fine-tuning (docs/FUSION.md): VTM (hard negatives) + contrastive + alignment. */
   retrievalLoss(batch: Stage1Batch, o?: FusionLossOptions): RetrievalLoss {
-    return retrievalObjectives(this, batch, o);
+    return this.#run(() => scope(() => retrievalObjectives(this, this.#inAll(batch), o)));
   }
 
   /**
@@ -254,7 +282,9 @@ export class T2VLP extends nn.Module {
    * `sequencesPerChunk`, independent of Nt and Nv.
    */
   rerank(sim: Tensor, text: RerankText, video: RerankVideo, o: RerankOptions = {}): RerankResult {
-    return rerankRetrieval(this.clip as unknown as FusionModel, sim, text, video, o);
+    return this.#run(() =>
+      scope(() => rerankRetrieval(this.clip as unknown as FusionModel, this.#in(sim), this.#inAll(text), this.#inAll(video), o)),
+    );
   }
 
   /**
@@ -264,7 +294,7 @@ export class T2VLP extends nn.Module {
    * loss sees the global batch.
    */
   stage1Loss(batch: Stage1Batch, global?: GlobalBatchOptions): Stage1Loss {
-    return scope(() => {
+    return this.#run(() => scope(() => {
       const v = this.encodeVideo(batch.video, batch.videoMask);
       const B = v.frames.shape[0]!;
       const mask = this.#mask(batch.attentionMask, B, batch.inputIds.shape.at(-1)!, 'stage1Loss: attentionMask')!;
@@ -276,6 +306,6 @@ export class T2VLP extends nn.Module {
       const centers = this.#f32(this.clip.projectedCenters());
       const align = alignLoss(textCenters(centers, t.tokens, mask), v.tubes);
       return { loss: contrastive.add(align), contrastive, align, sim };
-    });
+    }));
   }
 }

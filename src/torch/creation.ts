@@ -3,6 +3,7 @@
  * functions (zeros, ones, full, arange, seeded random draws) plus the list ops cat, stack, where.
  */
 import { DTYPE_SIZE, dtypeOfArray, isDType, type AnyTypedArray, type DType } from './dtype.js';
+import { defaultDevice } from './device.js';
 import { native } from './native.js';
 import { Tensor, type Scalar } from './tensor.js';
 
@@ -56,6 +57,25 @@ export function tensor(
   shape?: number[],
   dtype?: DType,
 ): Tensor {
+  return onDefaultDevice(cpuTensor(data, shape, dtype));
+}
+
+/** `t` itself on the CPU default; otherwise a copy on the default device (`t` is freed). */
+function onDefaultDevice(t: Tensor): Tensor {
+  const d = defaultDevice();
+  if (d === 'cpu') return t;
+  try {
+    return t.to(d);
+  } finally {
+    t.dispose();
+  }
+}
+
+function cpuTensor(
+  data: AnyTypedArray | Int16Array | Int8Array | NestedNumbers,
+  shape?: number[],
+  dtype?: DType,
+): Tensor {
   if (ArrayBuffer.isView(data)) {
     const arr = data as AnyTypedArray;
     const own = arr instanceof Uint16Array ? dtype : dtypeOfArray(arr);
@@ -104,31 +124,31 @@ export function fromBytes(bytes: Uint8Array, shape: number[], dtype: DType): Ten
     throw new RangeError(
       `fromBytes: [${shape.join(', ')}] ${dtype} needs ${numel * DTYPE_SIZE[dtype]} bytes, got ${bytes.byteLength}`,
     );
-  return new Tensor(native.fromArray(bytes, shape, dtype));
+  return onDefaultDevice(new Tensor(native.fromArray(bytes, shape, dtype)));
 }
 
 export const scalarTensor = (v: number, dtype: DType = 'float32'): Tensor => full([], v, dtype);
-export const zeros = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.zeros(shape, dtype));
-export const ones = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.ones(shape, dtype));
-export const empty = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.empty(shape, dtype));
+export const zeros = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.zeros(shape, dtype, defaultDevice()));
+export const ones = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.ones(shape, dtype, defaultDevice()));
+export const empty = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.empty(shape, dtype, defaultDevice()));
 export const full = (shape: number[], value: Scalar, dtype: DType = 'float32'): Tensor =>
-  new Tensor(native.full(shape, value, dtype));
-export const eye = (n: number, dtype: DType = 'float32'): Tensor => new Tensor(native.eye(n, dtype));
+  new Tensor(native.full(shape, value, dtype, defaultDevice()));
+export const eye = (n: number, dtype: DType = 'float32'): Tensor => new Tensor(native.eye(n, dtype, defaultDevice()));
 export const linspace = (start: number, end: number, steps: number, dtype: DType = 'float32'): Tensor =>
-  new Tensor(native.linspace(start, end, steps, dtype));
+  new Tensor(native.linspace(start, end, steps, dtype, defaultDevice()));
 
 /** arange(end) or arange(start, end, step); dtype int64 unless a bound is fractional. */
 export function arange(a: number, b?: number, step = 1, dtype?: DType): Tensor {
   const [start, end] = b === undefined ? [0, a] : [a, b];
   const d = dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
-  return new Tensor(native.arange(start, end, step, d));
+  return new Tensor(native.arange(start, end, step, d, defaultDevice()));
 }
 
-export const rand = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.rand(shape, dtype));
-export const randn = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.randn(shape, dtype));
+export const rand = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.rand(shape, dtype, defaultDevice()));
+export const randn = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native.randn(shape, dtype, defaultDevice()));
 export const randint = (low: number, high: number, shape: number[], dtype: DType = 'int64'): Tensor =>
-  new Tensor(native.randint(low, high, shape, dtype));
-export const randperm = (n: number, dtype: DType = 'int64'): Tensor => new Tensor(native.randperm(n, dtype));
+  new Tensor(native.randint(low, high, shape, dtype, defaultDevice()));
+export const randperm = (n: number, dtype: DType = 'int64'): Tensor => new Tensor(native.randperm(n, dtype, defaultDevice()));
 export const zerosLike = (t: Tensor): Tensor => new Tensor(native.zerosLike(t.handleFor('zerosLike')));
 export const onesLike = (t: Tensor): Tensor => new Tensor(native.onesLike(t.handleFor('onesLike')));
 export const fullLike = (t: Tensor, v: Scalar): Tensor => new Tensor(native.fullLike(t.handleFor('fullLike'), v));

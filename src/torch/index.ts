@@ -31,6 +31,7 @@ export {
   stack,
   where,
 } from './creation.js';
+export { withDevice, defaultDevice, parseDevice, cuda, DeviceError, type Device } from './device.js';
 export { scope, keep, unkeep, isKept, scopeDepth, ScopeError, SCOPE_TENSORS, type HoldsTensors } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled, clipGradNorm, gradScale } from './autograd.js';
 export {

@@ -8,7 +8,8 @@ static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
   return guard(info, "zeros", [&]() -> Napi::Value {
     std::vector<int64_t> size = argIA(info, 0, "zeros", "size");
     at::ScalarType dtype = argDT(info, 1, "zeros", "dtype");
-    return retT(info.Env(), at::zeros(size, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 2, "zeros", "device");
+    return retT(info.Env(), at::zeros(size, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -17,7 +18,8 @@ static Napi::Value op_ones(const Napi::CallbackInfo& info) {
   return guard(info, "ones", [&]() -> Napi::Value {
     std::vector<int64_t> size = argIA(info, 0, "ones", "size");
     at::ScalarType dtype = argDT(info, 1, "ones", "dtype");
-    return retT(info.Env(), at::ones(size, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 2, "ones", "device");
+    return retT(info.Env(), at::ones(size, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -26,7 +28,8 @@ static Napi::Value op_empty(const Napi::CallbackInfo& info) {
   return guard(info, "empty", [&]() -> Napi::Value {
     std::vector<int64_t> size = argIA(info, 0, "empty", "size");
     at::ScalarType dtype = argDT(info, 1, "empty", "dtype");
-    return retT(info.Env(), at::empty(size, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 2, "empty", "device");
+    return retT(info.Env(), at::empty(size, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -36,7 +39,8 @@ static Napi::Value op_full(const Napi::CallbackInfo& info) {
     std::vector<int64_t> size = argIA(info, 0, "full", "size");
     at::Scalar value = argS(info, 1, "full", "value");
     at::ScalarType dtype = argDT(info, 2, "full", "dtype");
-    return retT(info.Env(), at::full(size, value, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 3, "full", "device");
+    return retT(info.Env(), at::full(size, value, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -47,7 +51,8 @@ static Napi::Value op_arange(const Napi::CallbackInfo& info) {
     at::Scalar end_ = argS(info, 1, "arange", "end");
     at::Scalar step = argS(info, 2, "arange", "step");
     at::ScalarType dtype = argDT(info, 3, "arange", "dtype");
-    return retT(info.Env(), at::arange(start, end_, step, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 4, "arange", "device");
+    return retT(info.Env(), at::arange(start, end_, step, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -58,7 +63,8 @@ static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
     double end_ = argD(info, 1, "linspace", "end");
     int64_t steps = argI(info, 2, "linspace", "steps");
     at::ScalarType dtype = argDT(info, 3, "linspace", "dtype");
-    return retT(info.Env(), at::linspace(start, end_, steps, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 4, "linspace", "device");
+    return retT(info.Env(), at::linspace(start, end_, steps, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -67,7 +73,8 @@ static Napi::Value op_eye(const Napi::CallbackInfo& info) {
   return guard(info, "eye", [&]() -> Napi::Value {
     int64_t n = argI(info, 0, "eye", "n");
     at::ScalarType dtype = argDT(info, 1, "eye", "dtype");
-    return retT(info.Env(), at::eye(n, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 2, "eye", "device");
+    return retT(info.Env(), at::eye(n, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -76,7 +83,8 @@ static Napi::Value op_rand(const Napi::CallbackInfo& info) {
   return guard(info, "rand", [&]() -> Napi::Value {
     std::vector<int64_t> size = argIA(info, 0, "rand", "size");
     at::ScalarType dtype = argDT(info, 1, "rand", "dtype");
-    return retT(info.Env(), at::rand(size, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 2, "rand", "device");
+    return retT(info.Env(), at::rand(size, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -85,7 +93,8 @@ static Napi::Value op_randn(const Napi::CallbackInfo& info) {
   return guard(info, "randn", [&]() -> Napi::Value {
     std::vector<int64_t> size = argIA(info, 0, "randn", "size");
     at::ScalarType dtype = argDT(info, 1, "randn", "dtype");
-    return retT(info.Env(), at::randn(size, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 2, "randn", "device");
+    return retT(info.Env(), at::randn(size, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -96,7 +105,8 @@ static Napi::Value op_randint(const Napi::CallbackInfo& info) {
     int64_t high = argI(info, 1, "randint", "high");
     std::vector<int64_t> size = argIA(info, 2, "randint", "size");
     at::ScalarType dtype = argDT(info, 3, "randint", "dtype");
-    return retT(info.Env(), at::randint(low, high, size, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 4, "randint", "device");
+    return retT(info.Env(), at::randint(low, high, size, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 
@@ -105,7 +115,8 @@ static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
   return guard(info, "randperm", [&]() -> Napi::Value {
     int64_t n = argI(info, 0, "randperm", "n");
     at::ScalarType dtype = argDT(info, 1, "randperm", "dtype");
-    return retT(info.Env(), at::randperm(n, at::TensorOptions().dtype(dtype)));
+    std::string device = argSTR(info, 2, "randperm", "device");
+    return retT(info.Env(), at::randperm(n, at::TensorOptions().dtype(dtype).device(at::Device(device))));
   });
 }
 

@@ -6,27 +6,27 @@ export type Handle = { readonly __handle: unique symbol };
 
 export interface GeneratedOps {
   /** A tensor of zeros. */
-  zeros(size: number[], dtype: DType): Handle;
+  zeros(size: number[], dtype: DType, device: string): Handle;
   /** A tensor of ones. */
-  ones(size: number[], dtype: DType): Handle;
+  ones(size: number[], dtype: DType, device: string): Handle;
   /** An uninitialised tensor. */
-  empty(size: number[], dtype: DType): Handle;
+  empty(size: number[], dtype: DType, device: string): Handle;
   /** A tensor filled with `value`. */
-  full(size: number[], value: number | boolean | bigint, dtype: DType): Handle;
+  full(size: number[], value: number | boolean | bigint, dtype: DType, device: string): Handle;
   /** Values from start (inclusive) to end (exclusive) by step. */
-  arange(start: number | boolean | bigint, end: number | boolean | bigint, step: number | boolean | bigint, dtype: DType): Handle;
+  arange(start: number | boolean | bigint, end: number | boolean | bigint, step: number | boolean | bigint, dtype: DType, device: string): Handle;
   /** `steps` evenly spaced values from start to end inclusive. */
-  linspace(start: number, end: number, steps: number, dtype: DType): Handle;
+  linspace(start: number, end: number, steps: number, dtype: DType, device: string): Handle;
   /** The n×n identity matrix. */
-  eye(n: number, dtype: DType): Handle;
+  eye(n: number, dtype: DType, device: string): Handle;
   /** Uniform draws in [0, 1). */
-  rand(size: number[], dtype: DType): Handle;
+  rand(size: number[], dtype: DType, device: string): Handle;
   /** Standard normal draws. */
-  randn(size: number[], dtype: DType): Handle;
+  randn(size: number[], dtype: DType, device: string): Handle;
   /** Integer draws in [low, high). */
-  randint(low: number, high: number, size: number[], dtype: DType): Handle;
+  randint(low: number, high: number, size: number[], dtype: DType, device: string): Handle;
   /** A random permutation of 0..n-1. */
-  randperm(n: number, dtype: DType): Handle;
+  randperm(n: number, dtype: DType, device: string): Handle;
   /** Zeros shaped like self. */
   zerosLike(self: Handle): Handle;
   /** Ones shaped like self. */

@@ -19,7 +19,7 @@ export interface CallResult {
   isTorchError?: boolean;
 }
 
-const live = () => native.ones([1], 'float32');
+const live = () => native.ones([1], 'float32', 'cpu');
 const disposed = live();
 native.dispose(disposed);
 

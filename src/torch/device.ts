@@ -1,0 +1,63 @@
+/**
+ * Devices: where factories create tensors. Every factory (zeros, randn, arange, tensor, ...) puts
+ * its result on the default device, 'cpu' unless a `withDevice(device, fn)` call is running, so
+ * model code that creates masks or indices needs no device plumbing: the model's public methods
+ * run their bodies inside `withDevice(this.device, ...)` (PyTorch's torch.set_default_device, but
+ * scoped). `cuda` reports the CUDA devices of the libtorch the addon was built against.
+ */
+import { native } from './native.js';
+
+/** 'cpu', 'cuda' (the current CUDA device) or 'cuda:N'. */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+
+const stack: Device[] = [];
+
+export class DeviceError extends Error {
+  readonly code: 'BAD_DEVICE' | 'CUDA_UNAVAILABLE';
+  constructor(code: DeviceError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Checks a device string ('cpu', 'cuda', 'cuda:N') and that the device exists. */
+export function parseDevice(d: string, where = 'device'): Device {
+  const m = /^(cpu|cuda)(?::(\d+))?$/.exec(d);
+  if (!m || (m[1] === 'cpu' && m[2] !== undefined))
+    throw new DeviceError('BAD_DEVICE', `${where}: '${d}' is not a device; use cpu, cuda or cuda:N`);
+  if (m[1] === 'cuda') {
+    const n = native.cudaDeviceCount();
+    if (n === 0)
+      throw new DeviceError(
+        'CUDA_UNAVAILABLE',
+        `${where}: '${d}' asked for CUDA, but this build sees no CUDA device (a CPU-only libtorch, or no GPU): set LIBTORCH to a CUDA libtorch and run npm run build:native on a machine with one`,
+      );
+    if (m[2] !== undefined && Number(m[2]) >= n)
+      throw new DeviceError('BAD_DEVICE', `${where}: '${d}' does not exist; this machine has ${n} CUDA device(s)`);
+  }
+  return d as Device;
+}
+
+/** The device factories create tensors on now. */
+export function defaultDevice(): Device {
+  return stack[stack.length - 1] ?? 'cpu';
+}
+
+/** Runs `fn` with factories creating tensors on `device` (synchronous, like scopes). */
+export function withDevice<T>(device: Device | string, fn: () => T): T {
+  const d = device === 'cpu' ? 'cpu' : parseDevice(device, 'withDevice');
+  stack.push(d);
+  try {
+    const r = fn();
+    if (r instanceof Promise) throw new TypeError('withDevice: the function returned a Promise; run it per synchronous step');
+    return r;
+  } finally {
+    stack.pop();
+  }
+}
+
+/** The CUDA devices of this build. */
+export const cuda = {
+  isAvailable: (): boolean => native.cudaDeviceCount() > 0,
+  deviceCount: (): number => native.cudaDeviceCount(),
+};
