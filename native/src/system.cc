@@ -64,6 +64,28 @@ static Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
   });
 }
 
+// setAllowTF32(cublas, cudnn): whether float32 matmuls (cuBLAS) and convolutions (cuDNN) may use
+// TF32 tensor cores on GPUs that have them (libtorch's defaults: cuBLAS no, cuDNN yes).
+static Napi::Value setAllowTF32(const Napi::CallbackInfo& info) {
+  return guard(info, "setAllowTF32", [&]() -> Napi::Value {
+    bool cublas = argB(info, 0, "setAllowTF32", "cublas");
+    bool cudnn = argB(info, 1, "setAllowTF32", "cudnn");
+    at::globalContext().setAllowTF32CuBLAS(cublas);
+    at::globalContext().setAllowTF32CuDNN(cudnn);
+    return info.Env().Undefined();
+  });
+}
+
+static Napi::Value allowTF32(const Napi::CallbackInfo& info) {
+  return guard(info, "allowTF32", [&]() -> Napi::Value {
+    noArgs(info, "allowTF32");
+    auto o = Napi::Object::New(info.Env());
+    o.Set("cublas", Napi::Boolean::New(info.Env(), at::globalContext().allowTF32CuBLAS()));
+    o.Set("cudnn", Napi::Boolean::New(info.Env(), at::globalContext().allowTF32CuDNN()));
+    return o;
+  });
+}
+
 // sdpa(q, k, v, mask?, dropoutP, isCausal, scale?): softmax(q k^T * scale + mask) v over the last
 // two dimensions; a boolean mask marks allowed positions, a float mask is added.
 static Napi::Value sdpa(const Napi::CallbackInfo& info) {
@@ -107,6 +129,8 @@ void registerSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("setRngState", Napi::Function::New(env, setRngState, "setRngState"));
   exports.Set("version", Napi::Function::New(env, version, "version"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount, "cudaDeviceCount"));
+  exports.Set("setAllowTF32", Napi::Function::New(env, setAllowTF32, "setAllowTF32"));
+  exports.Set("allowTF32", Napi::Function::New(env, allowTF32, "allowTF32"));
   exports.Set("scaledDotProductAttention", Napi::Function::New(env, sdpa, "scaledDotProductAttention"));
 }
 

@@ -60,4 +60,13 @@ export function withDevice<T>(device: Device | string, fn: () => T): T {
 export const cuda = {
   isAvailable: (): boolean => native.cudaDeviceCount() > 0,
   deviceCount: (): number => native.cudaDeviceCount(),
+  /**
+   * Whether float32 matmuls (cuBLAS) and convolutions (cuDNN) may use TF32 tensor cores: faster,
+   * about 1e-3 relative precision. libtorch's defaults: matmul false, convolution true.
+   */
+  allowTF32: (): { matmul: boolean; conv: boolean } => {
+    const a = native.allowTF32();
+    return { matmul: a.cublas, conv: a.cudnn };
+  },
+  setAllowTF32: (o: { matmul: boolean; conv: boolean }): void => native.setAllowTF32(o.matmul, o.conv),
 };

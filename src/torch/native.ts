@@ -57,6 +57,8 @@ export interface NativeAddon extends GeneratedOps {
   setRngState(h: Handle): void;
   version(): string;
   cudaDeviceCount(): number;
+  setAllowTF32(cublas: boolean, cudnn: boolean): void;
+  allowTF32(): { cublas: boolean; cudnn: boolean };
   scaledDotProductAttention(
     q: Handle,
     k: Handle,
