@@ -228,6 +228,85 @@ describe('fuzz: TorchScript archives', () => {
   });
 });
 
+/** A zip of stored entries, as torch.save writes them (no ZIP64, no CRCs: the reader checks none). */
+function storedZip(entries: [string, Uint8Array][]): Buffer {
+  const parts: Buffer[] = [];
+  const dirParts: Buffer[] = [];
+  let offset = 0;
+  for (const [n, data] of entries) {
+    const name = Buffer.from(n);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    parts.push(local, name, Buffer.from(data));
+    dirParts.push(central, name);
+    offset += 30 + name.length + data.length;
+  }
+  const dir = Buffer.concat(dirParts);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, dir, end]);
+}
+
+describe('fuzz: pickles that import or call', () => {
+  test('a torch.save archive whose pickle calls any global outside the allow-list loads no weights and runs nothing', async () => {
+    const target = fc.constantFrom(
+      ['os', 'system'],
+      ['posix', 'system'],
+      ['builtins', 'eval'],
+      ['builtins', 'exec'],
+      ['builtins', 'getattr'],
+      ['subprocess', 'Popen'],
+      ['torch', 'load'],
+      ['torch._utils', '_rebuild_from_type_v2'],
+      ['torch', 'constructor'],
+      ['__builtin__', '__import__'],
+    );
+    await fc.assert(
+      fc.asyncProperty(target, fc.boolean(), async ([m, n], wrapped) => {
+        // GLOBAL m n; ('touch /tmp/pwned',); REDUCE  -- at the root, or as a dict value
+        const call = [
+          0x63,
+          ...Buffer.from(`${m}\n${n}\n`),
+          0x8c,
+          16,
+          ...Buffer.from('touch /tmp/pwned'),
+          0x85,
+          0x52,
+        ];
+        const body = wrapped ? [0x7d, 0x8c, 1, 0x77, ...call, 0x73] : call;
+        const pkl = new Uint8Array([0x80, 0x02, ...body, 0x2e]);
+        const p = tmpFile(
+          storedZip([
+            ['archive/data.pkl', pkl],
+            ['archive/version', Buffer.from('3\n')],
+          ]),
+          '.pt',
+        );
+        const got = await verdict(
+          { errorClass: CheckpointError, names: p, reader: 'torch pickle calls' },
+          () => readTorchCheckpoint(p, { key: '' }),
+        );
+        // Nothing was called: at most an empty set of weights, never a value produced by the global.
+        if (got) assert.equal(got.size, 0, `weights from a pickle that only calls ${m}.${n}`);
+      }),
+      params(40),
+    );
+  });
+});
+
 describe('fuzz: the restricted unpickler', () => {
   let dataPkl: Uint8Array;
   test('mutated torch.save pickles: values or a typed error, never a thrown TypeError/RangeError/SyntaxError', async () => {
