@@ -29,6 +29,13 @@ import { parseProbeOutput } from '../../src/data/video/probe.js';
 import { PpmStreamParser } from '../../src/data/video/ppm.js';
 import { CsvParser, parseCsvText } from '../../src/data/webvid-prepare/csv-stream.js';
 import {
+  PrepareState,
+  STATE_DIR,
+  type PrepareSettings,
+} from '../../src/data/webvid-prepare/state.js';
+import { readWebvidIndex, readWebvidFrames } from '../../src/data/tfrecord/webvid-shards.js';
+import { mkdirSync } from 'node:fs';
+import {
   assertNoPollution,
   jsonValueArb,
   mutateAll,
@@ -487,6 +494,123 @@ describe('fuzz: tokenizer on arbitrary Unicode', () => {
         },
       ),
       params(300),
+    );
+  });
+});
+
+describe('fuzz: WebVid index, shards and prepare-webvid state files', () => {
+  const settings: PrepareSettings = {
+    version: 1,
+    csv: ['a.csv'],
+    clipsDir: 'clips',
+    name: 'w',
+    numFrames: 2,
+    shardSize: 10,
+    limit: null,
+  };
+  const stateText = fc.oneof(
+    jsonValueArb([
+      'shard',
+      'file',
+      'bytes',
+      'rowsEnd',
+      'examples',
+      'skipped',
+      'shards',
+      'written',
+      ...Object.keys(settings),
+    ]).map((v) => JSON.stringify(v) ?? ''),
+    fc.constantFrom(
+      '',
+      '{',
+      'null',
+      '[]',
+      '{"shard":0,"file":"w-00000.tfrecord","bytes":0,"rowsEnd":1,"examples":[[1,2,3]],"skipped":[]}',
+      '{"shards":1,"written":"x","skipped":0}',
+    ),
+    fc.string({ maxLength: 40 }),
+  );
+  test('corrupt state files: a typed error naming the file, or a resume that treats them as unfinished', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(stateText, fc.constant(JSON.stringify(settings))),
+        stateText,
+        stateText,
+        async (set, shard, done) => {
+          const out = join(dir, `prep-${fileNo++}`);
+          mkdirSync(join(out, STATE_DIR), { recursive: true });
+          writeFileSync(join(out, STATE_DIR, 'settings.json'), set);
+          writeFileSync(join(out, STATE_DIR, 'shard-00000.json'), shard);
+          writeFileSync(join(out, STATE_DIR, 'done.json'), done);
+          writeFileSync(join(out, 'w-00000.tfrecord'), '');
+          const st = await verdict(
+            { errorClass: DataError, names: out, reader: 'prepare state' },
+            () => PrepareState.open(out, settings),
+          );
+          if (!st) return;
+          await verdict(
+            { errorClass: DataError, names: 'done.json', reader: 'prepare state' },
+            () => st.done(),
+          );
+          await verdict(
+            { errorClass: DataError, names: 'shard-00000.json', reader: 'prepare state' },
+            () => st.readShard(0),
+          );
+          const kept = await st.finishedShards();
+          assert.ok(kept.length <= 1);
+        },
+      ),
+      params(100),
+    );
+  });
+
+  test('index files: arbitrary text and polluting ids', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(
+            fc.tuple(
+              fc.oneof(fc.constantFrom(...POLLUTING_KEYS), fc.string({ maxLength: 5 })),
+              fc.string({ maxLength: 5 }),
+              fc.oneof(fc.nat().map(String), fc.string({ maxLength: 4 })),
+            ),
+            { maxLength: 5 },
+          )
+          .map((ls) => ls.map((l) => l.join('\t')).join('\n')),
+        async (text) => {
+          const d = join(dir, `idx-${fileNo++}`);
+          mkdirSync(d);
+          writeFileSync(join(d, 'path.index'), text);
+          await verdict(
+            { errorClass: DataError, names: 'path.index', reader: 'webvid index' },
+            () => readWebvidIndex(d),
+          );
+          assertNoPollution();
+        },
+      ),
+      params(150),
+    );
+  });
+
+  test('mutated one-frame shards: frames or a typed error', async () => {
+    const shard = tmpFile(new Uint8Array(0), '.tfrecord');
+    await writeRecords(shard, [encodeBytesExample({ image: [new Uint8Array(256 * 256 * 3)] })]);
+    const { readFileSync } = await import('node:fs');
+    const src = readFileSync(shard);
+    await fc.assert(
+      fc.asyncProperty(
+        mutationsArb.map((ms) => ms.map((m) => ({ ...m, a: m.a < 0.5 ? m.a * 0.0003 : m.a }))),
+        fc.boolean(),
+        async (ms, verify) => {
+          const p = tmpFile(mutateAll(src, ms), '.tfrecord');
+          const frames = await verdict(
+            { errorClass: DataError, names: p, reader: 'webvid frames' },
+            () => readWebvidFrames({ shardPath: p, offset: 0 }, { verifyCrc: verify }),
+          );
+          for (const f of frames ?? []) assert.equal(f.data.length, 256 * 256 * 3);
+        },
+      ),
+      params(60),
     );
   });
 });
