@@ -50,7 +50,7 @@ const dir = mkdtempSync(join(tmpdir(), 't2vlp-fuzz-data-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 function tmpFile(bytes: Uint8Array | string, ext = '.bin'): string {
-  const p = join(dir, `case-${fileNo++}${ext}`);
+  const p = join(dir, `case-${fileNo++ % 16}${ext}`);
   writeFileSync(p, bytes);
   return p;
 }
