@@ -56,7 +56,7 @@ export async function readMsvdCaptions(path: string): Promise<Map<string, string
     }
     out.set(
       id,
-      caps.map((c) => (Array.isArray(c) ? c.join(' ') : String(c))),
+      caps.map((c) => captionText(c, () => `${what}: '${path}': a caption of '${id}'`)),
     );
   }
   return out;
@@ -113,4 +113,27 @@ export async function loadMsvd(o: MsvdOptions): Promise<Dataset> {
       o.split === 'train' ? undefined : { cutOffPoints, sentenceNum: samples.length, videoNum },
     issues: sink.issues,
   };
+}
+
+/**
+ * A caption as text: a string, or a list of words joined by spaces (raw-captions.pkl). Only
+ * scalars are stringified: an object from a JSON file could carry its own "toString" key.
+ */
+function captionText(c: unknown, where: () => string): string {
+  const scalar = (x: unknown): string | undefined =>
+    x === null || x === undefined
+      ? ''
+      : typeof x === 'string' ||
+          typeof x === 'number' ||
+          typeof x === 'boolean' ||
+          typeof x === 'bigint'
+        ? String(x)
+        : undefined;
+  const words = Array.isArray(c) ? c.map(scalar) : [scalar(c)];
+  if (words.some((w) => w === undefined))
+    throw new AnnotationError(
+      'BAD_FORMAT',
+      `${where()} is not a string or a list of words; expected video id -> list of captions`,
+    );
+  return words.join(' ');
 }

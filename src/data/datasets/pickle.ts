@@ -38,6 +38,12 @@ export function readPickle(buf: Uint8Array, source: string): PickleValue {
     items.shift();
     return items;
   };
+  /** Pops a value; an empty stack or a MARK where a value belongs is a malformed stream. */
+  const pop = (): PickleValue => {
+    const v = stack.pop();
+    if (v === undefined || v === MARK) fail('an opcode pops a value from an empty stack');
+    return v as PickleValue;
+  };
   const top = (): PickleValue => {
     const v = stack[stack.length - 1];
     if (v === undefined || v === MARK) fail('empty stack');
@@ -79,18 +85,18 @@ export function readPickle(buf: Uint8Array, source: string): PickleValue {
         stack.push(popMark());
         break; // TUPLE
       case 0x85:
-        stack.push([stack.pop() as PickleValue]);
+        stack.push([pop()]);
         break; // TUPLE1
       case 0x86: {
-        const b = stack.pop() as PickleValue;
-        const a = stack.pop() as PickleValue;
+        const b = pop();
+        const a = pop();
         stack.push([a, b]);
         break;
       }
       case 0x87: {
-        const c = stack.pop() as PickleValue;
-        const b = stack.pop() as PickleValue;
-        const a = stack.pop() as PickleValue;
+        const c = pop();
+        const b = pop();
+        const a = pop();
         stack.push([a, b, c]);
         break;
       }
@@ -173,7 +179,7 @@ export function readPickle(buf: Uint8Array, source: string): PickleValue {
         break;
       }
       case 0x61: {
-        const v = stack.pop() as PickleValue;
+        const v = pop();
         const l = top();
         if (!Array.isArray(l)) fail('APPEND on a non-list');
         (l as PickleValue[]).push(v);
@@ -183,12 +189,13 @@ export function readPickle(buf: Uint8Array, source: string): PickleValue {
         const items = popMark();
         const l = top();
         if (!Array.isArray(l)) fail('APPENDS on a non-list');
-        (l as PickleValue[]).push(...items);
+        // One at a time: push(...items) overflows the call stack past ~100k items.
+        for (const x of items) (l as PickleValue[]).push(x);
         break;
       }
       case 0x73: {
-        const v = stack.pop() as PickleValue;
-        const k = stack.pop() as PickleValue;
+        const v = pop();
+        const k = pop();
         setItems(top(), [k, v]);
         break;
       }

@@ -80,7 +80,9 @@ export async function readQaFile(
     const where = `record ${i + 1}`;
     const rec = r as Record<string, unknown>;
     const rawId = rec?.video_id ?? rec?.video;
-    if (rawId === undefined) return sink.missingField(what, path, where, 'video_id');
+    // Only scalars become ids: an object from the file could carry its own "toString" key.
+    if (rawId === undefined || (typeof rawId !== 'string' && typeof rawId !== 'number'))
+      return sink.missingField(what, path, where, 'video_id');
     const videoId =
       typeof rawId === 'number' ? `${o.numericPrefix ?? 'vid'}${rawId}` : String(rawId);
     const question = stringField(r, 'question', sink, what, path, where);

@@ -42,11 +42,16 @@ class Reader {
     this.pos += n;
     return this.buf.subarray(this.pos - n, this.pos);
   }
+  /** Moves past `n` bytes that must be there. */
+  advance(n: number): void {
+    if (this.pos + n > this.buf.length) this.fail(`a ${n}-byte field runs past the end`);
+    this.pos += n;
+  }
   skip(wire: number): void {
     if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
+    else if (wire === 1) this.advance(8);
     else if (wire === 2) this.bytes();
-    else if (wire === 5) this.pos += 4;
+    else if (wire === 5) this.advance(4);
     else this.fail(`unsupported wire type ${wire}`);
   }
 }
@@ -79,9 +84,9 @@ function parseFeature(buf: Uint8Array, where: string): Feature {
           const dv = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
           for (let i = 0; i + 4 <= packed.length; i += 4) values.push(dv.getFloat32(i, true));
         } else if (t >> 3 === 1 && (t & 7) === 5) {
-          const dv = new DataView(list.buf.buffer, list.buf.byteOffset + list.pos, 4);
+          list.advance(4);
+          const dv = new DataView(list.buf.buffer, list.buf.byteOffset + list.pos - 4, 4);
           values.push(dv.getFloat32(0, true));
-          list.pos += 4;
         } else list.skip(t & 7);
       }
       feature = { floats: values };

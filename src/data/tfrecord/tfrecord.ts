@@ -28,6 +28,12 @@ export async function readRecordAt(
     );
   }
   try {
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new TfRecordError(
+        'BAD_OPTION',
+        `readRecordAt: offset ${offset} into '${path}' is not a non-negative integer`,
+      );
+    const fileSize = (await fh.stat()).size;
     const head = Buffer.alloc(12);
     const got = (await fh.read(head, 0, 12, offset)).bytesRead;
     if (got < 12)
@@ -48,6 +54,12 @@ export async function readRecordAt(
         `readRecordAt: record of ${length} bytes in '${path}' at byte ${offset} is implausibly large`,
       );
     const n = Number(length);
+    // The length is data from the file: check it against the file before allocating for it.
+    if (offset + 16 + n > fileSize)
+      throw new TfRecordError(
+        'TRUNCATED',
+        `readRecordAt: '${path}' is truncated: record at byte ${offset} needs ${n + 16} bytes, file has ${Math.max(0, fileSize - offset)} (or its length field is corrupt)`,
+      );
     const body = Buffer.alloc(n + 4);
     const gotBody = (await fh.read(body, 0, n + 4, offset + 12)).bytesRead;
     if (gotBody < n + 4)

@@ -68,7 +68,7 @@ function commonArgs(o: DecodeOptions): string[] {
 }
 
 async function runFrames(args: string[], path: string, o: DecodeOptions): Promise<RgbImage[]> {
-  const parser = new PpmStreamParser();
+  const parser = new PpmStreamParser(undefined, path);
   const res = await runTool(ffmpegPath(), args, {
     signal: o.signal,
     what: 'decodeVideo',

@@ -61,7 +61,7 @@ export async function listFrameFiles(dir: string): Promise<string[]> {
 
 /** Decodes one image file to RGB with ffmpeg. */
 export async function decodeImage(path: string, signal?: AbortSignal): Promise<RgbImage> {
-  const parser = new PpmStreamParser();
+  const parser = new PpmStreamParser(undefined, path);
   const res = await runTool(
     ffmpegPath(),
     [

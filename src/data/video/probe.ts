@@ -63,31 +63,62 @@ export async function probeVideo(path: string, signal?: AbortSignal): Promise<Vi
       `probeVideo: ffprobe cannot open '${path}': ${lastErrorLine(res.stderr)}`,
     );
   }
-  let info: { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
+  return parseProbeOutput(res.stdout, path);
+}
+
+/** A finite, non-negative number or 0: ffprobe output is data from a file (and may be anything). */
+function nonNegative(v: number): number {
+  return Number.isFinite(v) && v > 0 ? v : 0;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Turns ffprobe's `-of json` output for `path` into a VideoProbe. The output describes an
+ * untrusted file, so every field is type-checked: anything but the expected shape is
+ * 'VIDEO_OPEN' or 'VIDEO_EMPTY', never a TypeError, and numbers come out finite and >= 0.
+ */
+export function parseProbeOutput(stdout: Uint8Array, path: string): VideoProbe {
+  let info: unknown;
   try {
-    info = JSON.parse(res.stdout.toString('utf8'));
+    info = JSON.parse(new TextDecoder().decode(stdout));
   } catch {
-    throw new VideoDecodeError('VIDEO_OPEN', `probeVideo: unreadable ffprobe output for '${path}'`);
+    throw new VideoDecodeError(
+      'VIDEO_OPEN',
+      `probeVideo: unreadable ffprobe output for '${path}' (not JSON)`,
+    );
   }
-  const s = info.streams?.[0];
-  if (!s) throw new VideoDecodeError('VIDEO_EMPTY', `probeVideo: '${path}' has no video stream`);
-  const fps = rate(s.avg_frame_rate) || rate(s.r_frame_rate);
-  let durationSec = num(info.format?.duration);
+  if (!isRecord(info))
+    throw new VideoDecodeError(
+      'VIDEO_OPEN',
+      `probeVideo: unreadable ffprobe output for '${path}': expected a JSON object`,
+    );
+  const streams = info.streams;
+  const s = Array.isArray(streams) ? (streams[0] as unknown) : undefined;
+  if (!isRecord(s))
+    throw new VideoDecodeError('VIDEO_EMPTY', `probeVideo: '${path}' has no video stream`);
+  const format = isRecord(info.format) ? info.format : {};
+  const fps = nonNegative(rate(s.avg_frame_rate) || rate(s.r_frame_rate));
+  let durationSec = num(format.duration);
   if (!(durationSec > 0)) durationSec = num(s.duration);
+  durationSec = nonNegative(durationSec);
   const nb = num(s.nb_frames);
-  const frameCount =
-    nb > 0 ? nb : durationSec > 0 && fps > 0 ? Math.floor(durationSec * fps + 0.5) : 0;
+  const frameCount = nonNegative(
+    nb > 0 ? Math.floor(nb) : durationSec > 0 && fps > 0 ? Math.floor(durationSec * fps + 0.5) : 0,
+  );
   const streamStart = num(s.start_time);
-  const formatStart = num(info.format?.start_time);
+  const formatStart = num(format.start_time);
   return {
     path,
-    width: Number(s.width) || 0,
-    height: Number(s.height) || 0,
+    width: Math.floor(nonNegative(num(s.width))),
+    height: Math.floor(nonNegative(num(s.height))),
     fps,
     frameCount,
-    durationSec: durationSec > 0 ? durationSec : 0,
+    durationSec,
     streamOffsetSec:
       Number.isFinite(streamStart) && Number.isFinite(formatStart) ? streamStart - formatStart : 0,
-    codec: String(s.codec_name ?? ''),
+    codec: typeof s.codec_name === 'string' ? s.codec_name : '',
   };
 }

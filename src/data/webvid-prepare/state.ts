@@ -57,6 +57,32 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await rename(`${path}.tmp`, path);
 }
 
+/**
+ * A state file as a JSON object. They are written atomically, but a disk can still hand back
+ * anything: a file that is not a JSON object is 'BAD_FORMAT' naming it, never a SyntaxError.
+ */
+async function readStateJson(file: string): Promise<Record<string, unknown>> {
+  const text = await readFile(file, 'utf8');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(
+      'BAD_FORMAT',
+      `prepareWebvid: state file '${file}' is not valid JSON (${(err as Error).message}); delete it to redo that part`,
+      { cause: err },
+    );
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new DataError(
+      'BAD_FORMAT',
+      `prepareWebvid: state file '${file}' holds ${Array.isArray(v) ? 'an array' : String(v)}, expected a JSON object; delete it to redo that part`,
+    );
+  return v as Record<string, unknown>;
+}
+
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
 const recordName = (shard: number) => `shard-${String(shard).padStart(5, '0')}.json`;
 
 function describeDiff(a: PrepareSettings, b: PrepareSettings): string {
@@ -81,7 +107,7 @@ export class PrepareState {
     const s = new PrepareState(outDir, settings);
     const file = join(s.dir, 'settings.json');
     if (existsSync(file)) {
-      const before = JSON.parse(await readFile(file, 'utf8')) as PrepareSettings;
+      const before = (await readStateJson(file)) as unknown as PrepareSettings;
       const diff = describeDiff(before, settings);
       if (diff)
         throw new DataError(
@@ -102,7 +128,14 @@ export class PrepareState {
 
   async done(): Promise<DoneRecord | undefined> {
     const file = join(this.dir, 'done.json');
-    return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as DoneRecord) : undefined;
+    if (!existsSync(file)) return undefined;
+    const d = await readStateJson(file);
+    if (!isCount(d.shards) || !isCount(d.written) || !isCount(d.skipped))
+      throw new DataError(
+        'BAD_FORMAT',
+        `prepareWebvid: state file '${file}' lacks the counts shards, written, skipped; delete it to redo the index`,
+      );
+    return d as unknown as DoneRecord;
   }
 
   async markDone(d: DoneRecord): Promise<void> {
@@ -146,7 +179,29 @@ export class PrepareState {
   }
 
   async readShard(k: number): Promise<ShardRecord> {
-    return JSON.parse(await readFile(join(this.dir, recordName(k)), 'utf8')) as ShardRecord;
+    const file = join(this.dir, recordName(k));
+    const r = await readStateJson(file);
+    if (
+      r.shard !== k ||
+      typeof r.file !== 'string' ||
+      !isCount(r.bytes) ||
+      !isCount(r.rowsEnd) ||
+      !Array.isArray(r.examples) ||
+      !r.examples.every(
+        (e) =>
+          Array.isArray(e) &&
+          e.length === 3 &&
+          typeof e[0] === 'string' &&
+          typeof e[1] === 'string' &&
+          isCount(e[2]),
+      ) ||
+      !Array.isArray(r.skipped)
+    )
+      throw new DataError(
+        'BAD_FORMAT',
+        `prepareWebvid: state file '${file}' is not a record of shard ${k} (shard, bytes, rowsEnd, examples, skipped); delete it to redo that shard`,
+      );
+    return r as unknown as ShardRecord;
   }
 
   /** Records a shard whose file is already complete and in place. */

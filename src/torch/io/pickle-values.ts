@@ -83,8 +83,7 @@ export function unescapeString(s: string): string {
   return s.replace(
     /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.)/gs,
     (m, c: string) => {
-      if (c[0] === 'x' || c[0] === 'u' || c[0] === 'U')
-        return String.fromCodePoint(parseInt(c.slice(1), 16));
+      if (c[0] === 'x' || c[0] === 'u' || c[0] === 'U') return codePoint(parseInt(c.slice(1), 16));
       if (/^[0-7]/.test(c)) return String.fromCharCode(parseInt(c, 8));
       return simple[c] ?? m;
     },
@@ -94,6 +93,11 @@ export function unescapeString(s: string): string {
 /** raw-unicode-escape of a protocol-0 UNICODE line: only \uXXXX and \UXXXXXXXX are escapes. */
 export function unescapeRawUnicode(s: string): string {
   return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) =>
-    String.fromCodePoint(parseInt((a ?? b)!, 16)),
+    codePoint(parseInt((a ?? b)!, 16)),
   );
+}
+
+/** An escape's code point as text; one past U+10FFFF (which fromCodePoint throws on) becomes U+FFFD. */
+function codePoint(n: number): string {
+  return n <= 0x10ffff ? String.fromCodePoint(n) : '\ufffd';
 }

@@ -85,6 +85,11 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
     return s.endsWith('\r') ? s.slice(0, -1) : s;
   };
   const text = (b: Uint8Array): string => utf8.decode(b);
+  /** A decimal integer of a text opcode; BigInt() would throw a SyntaxError on anything else. */
+  const textInt = (s: string): bigint =>
+    /^\s*[-+]?\d{1,4300}\s*$/.test(s)
+      ? BigInt(s.trim())
+      : fail(`a text integer is ${JSON.stringify(s.slice(0, 40))}, not decimal digits`);
   const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b); // own bytes, not a view of the stream
 
   // The stack. `push` is a function, not stack.push(...): `stack` must be read after the
@@ -124,8 +129,14 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
     for (let i = 0; i + 1 < kv.length; i += 2) map.set(kv[i], kv[i + 1]);
   };
   const appendItems = (target: unknown, items: unknown[]): void => {
-    if (Array.isArray(target) && !Object.isFrozen(target)) target.push(...items);
-    else if (target instanceof PickleObject) target.listItems.push(...items);
+    // One at a time: push(...items) overflows the call stack past ~100k items.
+    const list =
+      Array.isArray(target) && !Object.isFrozen(target)
+        ? target
+        : target instanceof PickleObject
+          ? target.listItems
+          : null;
+    if (list) for (const x of items) list.push(x);
     else fail(`APPEND on a ${describe(target)}`);
   };
   const addItems = (target: unknown, items: unknown[]): void => {
@@ -170,8 +181,8 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x4d: push(u16()); break; // BININT2
       case 0x8a: push(signedLE(bytes(u8()))); break; // LONG1
       case 0x8b: a = i32(); push(signedLE(bytes((a as number) < 0 ? fail('LONG4 with a negative length') : (a as number)))); break; // LONG4
-      case 0x49: a = line(); push(a === '00' || a === '01' ? a === '01' : pyInt(BigInt(a as string))); break; // INT (text; 00/01 are bools)
-      case 0x4c: push(pyInt(BigInt(line().replace(/L$/, '')))); break; // LONG (text)
+      case 0x49: a = line(); push(a === '00' || a === '01' ? a === '01' : pyInt(textInt(a as string))); break; // INT (text; 00/01 are bools)
+      case 0x4c: push(pyInt(textInt(line().replace(/L$/, '')))); break; // LONG (text)
       case 0x46: push(parseFloat(line())); break; // FLOAT (text)
       case 0x47: push(f64()); break; // BINFLOAT
       case 0x53: push(unescapeString(line().slice(1, -1))); break; // STRING (quoted text)
@@ -212,7 +223,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x62: a = pop(); build(top(), a); break; // BUILD
       case 0x50: push(persistent(line())); break; // PERSID (text)
       case 0x51: push(persistent(pop())); break; // BINPERSID
-      case 0x70: memo.set(Number(line()), top()); break; // PUT
+      case 0x70: memo.set(Number(line()), top()); break; // PUT (a non-number key is never found by GET)
       case 0x71: memo.set(u8(), top()); break; // BINPUT
       case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
       case 0x94: memo.set(memo.size, top()); break; // MEMOIZE

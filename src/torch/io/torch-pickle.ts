@@ -180,10 +180,11 @@ function makeFindClass(fail: Fail): (module: string, name: string) => unknown {
     const key = `${module}.${name}`;
     let v = cache.get(key);
     if (v !== undefined) return v;
-    if (fns[key]) v = new PickleFunction(key, fns[key]);
-    else if (module === 'torch' && name in STORAGE_DTYPES)
+    // Own keys only: `in` would also find 'constructor', '__proto__', 'toString' of Object.prototype.
+    if (Object.hasOwn(fns, key)) v = new PickleFunction(key, fns[key]!);
+    else if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name))
       v = new StorageType(name, STORAGE_DTYPES[name]!);
-    else if (module === 'torch' && name in TORCH_DTYPES)
+    else if (module === 'torch' && Object.hasOwn(TORCH_DTYPES, name))
       v = new TorchDType(name, TORCH_DTYPES[name]!);
     else if (module === 'torch' && OTHER_DTYPES.test(name)) v = new TorchDType(name, null);
     else v = new PickleGlobal(module, name);

@@ -6,6 +6,7 @@
  * tensor byte); sizes and offsets are, so truncation is reported, not misread.
  */
 import { promisify } from 'node:util';
+import { kMaxLength } from 'node:buffer';
 import { inflateRaw } from 'node:zlib';
 import { CheckpointError, q } from './errors.js';
 import { openForRead, readBytes, readAt, allocBytes, type OpenedFile } from './file-read.js';
@@ -19,6 +20,8 @@ const SIG_END64 = 0x06064b50;
 const SIG_LOCATOR64 = 0x07064b50;
 const U32_MAX = 0xffffffff;
 const U16_MAX = 0xffff;
+/** Deflate expands at most ~1032:1 (258-byte matches in 2-bit codes). */
+const MAX_DEFLATE_RATIO = 1032;
 
 export interface ZipEntry {
   name: string;
@@ -119,10 +122,18 @@ export class ZipArchive {
       return out;
     }
     if (e.method === 8) {
+      if (e.size > e.compressedSize * MAX_DEFLATE_RATIO + 64)
+        throw new CheckpointError(
+          'BAD_ARCHIVE',
+          f.path,
+          `${f.op}: entry ${q(name)} of ${q(f.path)} says it inflates from ${e.compressedSize} to ${e.size} bytes, more than deflate can encode; the zip directory is corrupt`,
+        );
       const packed = await readBytes(f, start, e.compressedSize, `entry ${q(name)}`);
       let out: Buffer;
       try {
-        out = await inflateRawAsync(packed);
+        // Bounded by the directory's size, which deflate's best ratio bounds by the packed size:
+        // a deflate bomb stops there instead of inflating without limit.
+        out = await inflateRawAsync(packed, { maxOutputLength: Math.min(e.size + 1, kMaxLength) });
       } catch (err) {
         throw new CheckpointError(
           'BAD_ARCHIVE',
