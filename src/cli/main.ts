@@ -11,6 +11,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   eval: () => import('./commands/eval.js'),
   encode: () => import('./commands/encode.js'),
   search: () => import('./commands/search.js'),
+  index: () => import('./commands/index-library.js'),
+  serve: () => import('./commands/serve.js'),
   'generate-data': () => import('./commands/generate-data.js'),
 };
 
@@ -20,6 +22,8 @@ const SUMMARIES: Record<string, string> = {
   eval: 'text-video retrieval evaluation of a checkpoint on a dataset split',
   encode: 'encode videos or texts into an embeddings file',
   search: 'rank encoded videos for a text query',
+  index: 'index a video library into moments (incremental, resumable)',
+  serve: 'search a video library by text in the browser (indexes it in the background)',
   'generate-data': 'write the synthetic video-text dataset',
 };
 
