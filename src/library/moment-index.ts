@@ -56,6 +56,7 @@ export class MomentIndex {
     readonly vectors: VectorStore,
     readonly identity: IndexIdentity,
     private readonly lockFile: string | undefined,
+    readonly readonly: boolean,
   ) {}
 
   get annFile(): string {
@@ -75,10 +76,10 @@ export class MomentIndex {
     if (lockFile) takeLock(lockFile, dir);
     let catalog: Catalog | undefined;
     try {
-      catalog = new Catalog(join(dir, 'catalog.sqlite'));
-      checkIdentity(catalog, id, dir);
+      catalog = new Catalog(join(dir, 'catalog.sqlite'), { readonly: o.readonly });
+      checkIdentity(catalog, id, dir, !!o.readonly);
       const vectors = new VectorStore(id.dim, o);
-      const idx = new MomentIndex(root, dir, catalog, vectors, id, lockFile);
+      const idx = new MomentIndex(root, dir, catalog, vectors, id, lockFile, !!o.readonly);
       vectors.load(idx.annFile, catalog.embeddings(), catalog.removedWindowIds());
       return idx;
     } catch (e) {
@@ -90,7 +91,7 @@ export class MomentIndex {
 
   /** Saves the ANN graph when it changed, then forgets the removals it now reflects. */
   async save(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.readonly) return;
     const removed = this.catalog.removedWindowIds();
     if (this.vectors.unsaved || removed.length) await this.vectors.save(this.annFile);
     if (removed.length) this.catalog.clearRemoved(removed);
@@ -120,9 +121,10 @@ function takeLock(lockFile: string, dir: string): void {
   writeFileSync(lockFile, String(process.pid));
 }
 
-function checkIdentity(catalog: Catalog, id: IndexIdentity, dir: string): void {
+function checkIdentity(catalog: Catalog, id: IndexIdentity, dir: string, readonly: boolean): void {
   const saved = catalog.getMeta('identity');
   if (saved === undefined) {
+    if (readonly) throw new LibraryError('NOT_FOUND', `index '${dir}' is empty (no model recorded yet)`);
     catalog.setMeta('identity', JSON.stringify(id));
     return;
   }
