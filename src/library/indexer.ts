@@ -84,6 +84,14 @@ const isDecodeFailure = (e: unknown) =>
   e instanceof VideoDecodeError ||
   (e instanceof DataError && ['VIDEO_OPEN', 'VIDEO_EMPTY', 'TRUNCATED', 'ENOENT'].includes(e.code));
 
+/**
+ * The reference's whole-second range (start_time/end_time take seconds start..end inclusive)
+ * that covers the window [start, end) and nothing after it.
+ */
+export function referenceRange(w: TimeWindow): { startSec: number; endSec: number } {
+  return { startSec: w.start, endSec: Math.max(w.start, Math.ceil(w.end) - 1) };
+}
+
 export async function indexLibrary(index: MomentIndex, o: IndexerOptions): Promise<IndexProgress> {
   const started = Date.now();
   const { catalog, vectors } = index;
@@ -201,7 +209,7 @@ export async function indexLibrary(index: MomentIndex, o: IndexerOptions): Promi
 
   const decode = (job: Job, w: TimeWindow): Promise<VideoClip | Error> =>
     reader
-      .read(job.whole ? job.file.absPath : { kind: 'file', path: job.file.absPath, startSec: w.start, endSec: w.end }, { signal: abort.signal })
+      .read(job.whole ? job.file.absPath : { kind: 'file', path: job.file.absPath, ...referenceRange(w) }, { signal: abort.signal })
       .catch((e: unknown) => {
         if (isDecodeFailure(e) || abort.signal.aborted) return e as Error;
         throw e;
