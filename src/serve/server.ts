@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { ClipTokenizer } from '../data/index.js';
 import { encodeTexts } from '../inference/index.js';
-import { indexLibrary, MomentIndex, type IndexerOptions, type IndexProgress, type WindowOptions } from '../library/index.js';
+import { indexLibrary, MomentIndex, type IndexerOptions, type IndexProgress, type VectorStoreOptions, type WindowOptions } from '../library/index.js';
 import type { T2VLP } from '../model/index.js';
 import { noGrad, scope } from '../torch/index.js';
 import { createApp, type Capabilities } from './app.js';
@@ -39,6 +39,8 @@ export interface ServiceOptions {
   indexing?: boolean;
   indexer?: Pick<IndexerOptions, 'batchSize' | 'concurrency' | 'decodeAhead' | 'saveEverySec'>;
   queue?: QueryQueueOptions;
+  /** Exact-search threshold and HNSW parameters. */
+  vectors?: VectorStoreOptions;
   maxK?: number;
   maxWords?: number;
   onProgress?: (p: IndexProgress) => void;
@@ -68,6 +70,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const { model, tokenizer } = o;
   const fps = o.fps ?? 2;
   const index = MomentIndex.open({
+    ...o.vectors,
     root: o.library,
     indexDir: o.indexDir,
     identity: { modelHash: o.modelHash, modelName: o.modelName, dim: model.config.embedDim, fps, frames: model.config.numFrames, windows: o.windows ?? {} },
