@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what t2vlp needs on a fresh Debian/Ubuntu machine and builds it:
-#   system packages (ffmpeg for video, libgloo-dev for multi-process collectives, a C++ compiler),
+#   system packages (ffmpeg for video, libgloo-dev for multi-process collectives, a C++ compiler,
+#   chromium for the browser test of `t2vlp serve`),
 #   libtorch (from LIBTORCH if set, else the Python torch==2.13.0 CPU wheel), npm packages, and
 #   the native addon (built by `npm ci`). Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -14,6 +15,8 @@ command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 [ -f /usr/include/gloo/algorithm.h ] || missing+=(libgloo-dev)
+# Chromium for the service's browser test (playwright-core drives it; no browser download).
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
