@@ -53,18 +53,19 @@ function windowCount(indexDir: string): number {
   }
 }
 
-/** Starts the indexer and SIGKILLs it once at least `after` windows are committed. */
-function killAfter(indexDir: string, after: number): Promise<{ killedAt: number; exitedEarly: boolean }> {
+/** Starts the indexer and sends `signal` once at least `after` windows are committed. */
+function killAfter(indexDir: string, after: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ killedAt: number; exitedEarly: boolean; code: Promise<number | null> }> {
   return new Promise((res, rej) => {
     const c = spawn(process.execPath, indexArgs(indexDir), { stdio: ['ignore', 'ignore', 'inherit'] });
+    const code = new Promise<number | null>((r) => c.on('exit', (k) => r(k)));
     let done = false;
     const timer = setInterval(() => {
       const n = windowCount(indexDir);
       if (n >= after && !done) {
         done = true;
         clearInterval(timer);
-        c.kill('SIGKILL');
-        res({ killedAt: n, exitedEarly: false });
+        c.kill(signal);
+        res({ killedAt: n, exitedEarly: false, code });
       }
     }, 20);
     c.on('error', rej);
@@ -72,7 +73,7 @@ function killAfter(indexDir: string, after: number): Promise<{ killedAt: number;
       clearInterval(timer);
       if (!done) {
         done = true;
-        res({ killedAt: windowCount(indexDir), exitedEarly: true });
+        res({ killedAt: windowCount(indexDir), exitedEarly: true, code });
       }
     });
   });
@@ -104,23 +105,43 @@ async function snapshot(indexDir: string): Promise<Map<string, Float32Array>> {
   }
 }
 
-test('kill -9 during indexing, twice, then resume: no window lost, none duplicated', { timeout: 300_000 }, async () => {
-  const reference = join(dir, 'reference-index');
-  assert.equal(await runToEnd(reference), 0);
-  const want = await snapshot(reference);
-  assert.equal(want.size, 4 + 4 + 4 + 1);
+let want: Map<string, Float32Array>;
 
-  const killed = join(dir, 'killed-index');
-  const k1 = await killAfter(killed, 2);
-  const k2 = await killAfter(killed, k1.killedAt + 4);
-  assert.ok(!k1.exitedEarly && !k2.exitedEarly, `killed mid-run (after ${k1.killedAt} and ${k2.killedAt} windows)`);
-  assert.ok(windowCount(killed) < want.size, 'the index was incomplete when killed');
-  assert.equal(await runToEnd(killed), 0);
-  const got = await snapshot(killed);
+async function assertSameAsReference(indexDir: string): Promise<void> {
+  want ??= await (async () => {
+    const reference = join(dir, 'reference-index');
+    assert.equal(await runToEnd(reference), 0);
+    const w = await snapshot(reference);
+    assert.equal(w.size, 4 + 4 + 4 + 1);
+    return w;
+  })();
+  const got = await snapshot(indexDir);
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
   for (const [k, v] of want) {
     const g = got.get(k)!;
     const maxDiff = Math.max(...v.map((x, i) => Math.abs(x - g[i]!)));
     assert.ok(maxDiff < 1e-5, `${k}: vectors equal to the uninterrupted run (max |Δ| ${maxDiff}, tolerance 1e-5)`);
   }
+}
+
+test('kill -9 during indexing, twice, then resume: no window lost, none duplicated', { timeout: 300_000 }, async () => {
+
+  const killed = join(dir, 'killed-index');
+  const k1 = await killAfter(killed, 2);
+  const k2 = await killAfter(killed, k1.killedAt + 4);
+  assert.ok(!k1.exitedEarly && !k2.exitedEarly, `killed mid-run (after ${k1.killedAt} and ${k2.killedAt} windows)`);
+  assert.ok(windowCount(killed) < 13, 'the index was incomplete when killed');
+  assert.equal(await runToEnd(killed), 0);
+  await assertSameAsReference(killed);
+});
+
+test('SIGTERM stops after the batch being written (exit 130); the next run completes the index', { timeout: 300_000 }, async () => {
+  const stopped = join(dir, 'stopped-index');
+  const k = await killAfter(stopped, 3, 'SIGTERM');
+  assert.equal(k.exitedEarly, false);
+  assert.equal(await k.code, 130);
+  const n = windowCount(stopped);
+  assert.ok(n >= 3 && n < 13, `stopped with ${n} windows committed`);
+  assert.equal(await runToEnd(stopped), 0);
+  await assertSameAsReference(stopped);
 });

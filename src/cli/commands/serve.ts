@@ -4,7 +4,6 @@
  * no checkpoint: it generates the synthetic library and trains (or reuses) the demo model.
  * Ctrl-C (SIGINT/SIGTERM) shuts down gracefully.
  */
-import { join } from 'node:path';
 import { startService } from '../../serve/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
