@@ -151,6 +151,8 @@ export async function indexLibrary(index: MomentIndex, o: IndexerOptions): Promi
     imageSize: o.model.config.imageResolution,
     featureFramerate: o.fps ?? 2,
     concurrency: o.concurrency ?? 2,
+    // ffmpeg writes frames to a file, so it keeps decoding while this thread runs the model.
+    spool: true,
   });
   const abort = new AbortController();
   const onAbort = () => abort.abort();
