@@ -6,7 +6,7 @@ import { checkRelativePath, resolveLibraryFile } from './paths.js';
 import { tempDir } from './testing/fixtures.js';
 
 test('relative paths that could leave the library are refused', () => {
-  for (const bad of ['', '../x.mp4', 'a/../../x.mp4', '/etc/passwd', 'a//b.mp4', './a.mp4', 'a\\..\\b.mp4', 'C:/x.mp4', 'a\0.mp4', 'a/..'])
+  for (const bad of ['', '../x.mp4', 'a/../../x.mp4', '/etc/passwd', 'a//b.mp4', './a.mp4', 'a\\..\\b.mp4', 'C:/x.mp4', 'a\0.mp4', 'a/..', '.t2vlp-index/catalog.sqlite', 'sub/.hidden.mp4'])
     assert.throws(() => checkRelativePath(bad), /is not a path inside the library/, JSON.stringify(bad));
   assert.equal(checkRelativePath('sub/a b.mp4'), join('sub', 'a b.mp4'));
 });

@@ -1,7 +1,8 @@
 /**
  * Library-relative paths from outside (an HTTP request, a CLI argument) → files on disk, refusing
  * anything that could leave the library: absolute paths, '..' segments, NUL bytes, backslashes,
- * and symbolic links whose target resolves outside the library root.
+ * and symbolic links whose target resolves outside the library root; hidden names (the index
+ * folder among them) are refused too, as the library scan skips them.
  */
 import { realpath } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
@@ -20,7 +21,8 @@ export function checkRelativePath(rel: string): string {
   };
   if (!rel || rel.includes('\0') || rel.includes('\\') || rel.startsWith('/') || /^[a-zA-Z]:/.test(rel)) bad();
   const parts = rel.split('/');
-  if (parts.some((p) => p === '..' || p === '.' || p === '')) bad();
+  // '.'-names also cover '..' and hidden entries such as the index folder, which the scan skips too.
+  if (parts.some((p) => p === '' || p.startsWith('.'))) bad();
   return parts.join(sep);
 }
 

@@ -11,7 +11,9 @@
  * Errors answer { error: { code, message } } with the ServeError's status.
  */
 import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { Hono, type Context } from 'hono';
+import { VIDEO_EXTENSIONS } from '../inference/index.js';
 import { LibraryError, resolveLibraryFile, searchMoments, type IndexProgress, type Moment, type MomentIndex } from '../library/index.js';
 import { presentedToken, TOKEN_COOKIE, tokenMatches } from './auth.js';
 import { ServeError } from './errors.js';
@@ -188,6 +190,7 @@ export function createApp(s: ServiceContext): Hono {
     } catch {
       throw new ServeError('BAD_REQUEST', 'the video path is not valid percent-encoding');
     }
+    if (!VIDEO_EXTENSIONS.includes(extname(rel).toLowerCase())) throw new ServeError('NOT_FOUND', `'${rel}' is not a video of the library`);
     const abs = await resolveLibraryFile(s.index.root, rel);
     return fileResponse(abs, c.req.header('range'));
   });

@@ -30,6 +30,7 @@ before(async () => {
   await writeTestVideo(join(lib, 'long.mp4'), 25, { seed: 2 });
   writeCorruptVideo(join(lib, 'broken.mp4'));
   writeFileSync(join(dir, 'secret.mp4'), 'not for the web');
+  writeFileSync(join(lib, 'notes.txt'), 'not for the web either');
   symlinkSync(join(dir, 'secret.mp4'), join(lib, 'escape.mp4'));
   mkdirSync(join(dir, 'outside'));
   svc = await startService({ ...base, model, tokenizer, library: lib, port: 0 });
@@ -133,6 +134,9 @@ test('path traversal attempts get 404 and never a byte from outside the library'
     '/api/videos/escape.mp4',
     '/api/videos/..%5csecret.mp4',
     '/api/videos/clips%00.mp4',
+    '/api/videos/.t2vlp-index/catalog.sqlite',
+    '/api/videos/.t2vlp-index%2Fcatalog.sqlite',
+    '/api/videos/notes.txt',
     `/api/thumbnail?video=${encodeURIComponent('../secret.mp4')}&t=0`,
     '/api/thumbnail?video=escape.mp4&t=0',
     `/api/thumbnail?video=${encodeURIComponent('/etc/passwd')}&t=0`,
@@ -140,7 +144,7 @@ test('path traversal attempts get 404 and never a byte from outside the library'
   for (const path of attempts) {
     const r = await get(svc.port, path);
     assert.ok(r.status === 404 || r.status === 400, `${path}: ${r.status}`);
-    assert.ok(!r.body.toString('utf8').includes('not for the web'), `${path} leaked the file`);
+    assert.ok(!r.body.toString('utf8').includes('not for the web') && !r.body.includes('SQLite format'), `${path} leaked a file`);
   }
 });
 
