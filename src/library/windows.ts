@@ -1,9 +1,10 @@
 /**
  * Cutting a video into moments: windows of `windowSec` seconds that start every `strideSec`
  * seconds (the overlap is windowSec - strideSec), in whole seconds because the reference's
- * frame sampling takes a whole-second range (spec DATA.md §2.1, RawVideoExtractor's
- * start_time/end_time; docs/DATA.md). A video no longer than one window is one window
- * [0, duration], sampled exactly as a whole video. The last window is pulled back so it is
+ * frame sampling takes a whole-second range (docs/DATA.md: RawVideoExtractor's
+ * start_time/end_time): a window [start, end) samples seconds start..ceil(end)-1 (indexer.ts
+ * `referenceRange`). A video no longer than one window is one window [0, duration], sampled
+ * exactly as a whole video. The last window is pulled back so it is
  * never shorter than half a window (it then overlaps its neighbour more).
  */
 import { LibraryError } from './errors.js';
