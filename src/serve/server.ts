@@ -9,12 +9,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { ClipTokenizer } from '../data/index.js';
-import { encodeTexts } from '../inference/index.js';
 import { indexLibrary, MomentIndex, type IndexerOptions, type IndexProgress, type VectorStoreOptions, type WindowOptions } from '../library/index.js';
 import type { T2VLP } from '../model/index.js';
 import { noGrad, scope } from '../torch/index.js';
 import { createApp, type Capabilities } from './app.js';
 import { checkBind } from './auth.js';
+import { encodeQueries } from './encode-queries.js';
 import { ServeError } from './errors.js';
 import { QueryQueue, type QueryQueueOptions } from './query-queue.js';
 import { Thumbnails } from './thumbnails.js';
@@ -75,11 +75,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     indexDir: o.indexDir,
     identity: { modelHash: o.modelHash, modelName: o.modelName, dim: model.config.embedDim, fps, frames: model.config.numFrames, windows: o.windows ?? {} },
   });
-  const E = model.config.embedDim;
-  const queue = new QueryQueue((texts) => {
-    const { embeddings } = encodeTexts(model, tokenizer, texts, { batchSize: texts.length, maxWords: o.maxWords ?? 32 });
-    return texts.map((_, i) => embeddings.slice(i * E, (i + 1) * E));
-  }, o.queue);
+  const queue = new QueryQueue((texts) => encodeQueries(model, tokenizer, texts, o.maxWords ?? 32), o.queue);
   const scale = noGrad(() => scope(() => (model.clip.logit_scale.exp().to('float32').toArray() as Float32Array)[0]!));
   let progress: IndexProgress | undefined;
   const stop = new AbortController();
