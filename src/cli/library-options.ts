@@ -2,6 +2,7 @@
  * What `t2vlp index` and `t2vlp serve` share: the library and index folders, the checkpoint,
  * the windowing and sampling of moments, indexing throughput settings, and opening the model.
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClipTokenizer } from '../data/index.js';
 import { loadModelForInference } from '../inference/index.js';
@@ -36,6 +37,7 @@ export interface LibraryArgs {
 export function libraryArgs(a: ParsedArgs, library?: string): LibraryArgs {
   const lib = library ?? (a.library as string | undefined);
   if (!lib) throw new UsageError('--library is required: the folder of videos to index');
+  if (!statSync(lib, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`library folder '${lib}' does not exist (or is not a folder)`);
   const positive = (name: string) => {
     const v = a[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] as number;
     if (!(v >= 1)) throw new UsageError(`--${name} must be at least 1, got ${v}`);

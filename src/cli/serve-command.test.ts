@@ -11,6 +11,7 @@ test('index and serve say what is missing', async () => {
     [['serve', '--library', '.'], /--checkpoint is required \(or --demo/],
     [['serve', '--demo', '--library', '.'], /--demo brings its own library and model/],
     [['serve', 'videos/'], /unexpected argument 'videos\/'/],
+    [['index', '--library', 'no/such/folder', '--checkpoint', 'x'], /library folder 'no\/such\/folder' does not exist/],
   ];
   for (const [argv, message] of cases) {
     const r = await runCli(argv);
