@@ -6,15 +6,16 @@
  *    second with decode overlap (the default pipeline) and without (decode, then encode), next to
  *    the model's own encoding throughput on pre-decoded windows (the ceiling).
  * 2. Query latency end to end (HTTP + text encoding + search + merging) at 1, 8 and 32
- *    concurrent keep-alive clients against an index of 100,000 synthetic clustered 512-d vectors,
+ *    concurrent keep-alive clients (bench/serve-load-client.mjs, another process) against an index of 100,000 synthetic clustered 512-d vectors,
  *    exact and HNSW; raw search time per query and HNSW recall@10 against exact search.
  *
  * Sizes: T2VLP_BENCH_VECTORS (100000), T2VLP_BENCH_SECONDS per client level (4),
  * T2VLP_BENCH_INDEX_VIDEOS (2) × T2VLP_BENCH_VIDEO_SEC (12) → 4 windows, T2VLP_BENCH_BATCH (1).
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ClipTokenizer, encodeRgbVideo, VideoReader, type VideoClip } from '../src/data/index.js';
 import { encodeWindows, indexLibrary, MomentIndex, planWindows, searchMoments } from '../src/library/index.js';
 import { referenceRange } from '../src/library/indexer.js';
@@ -25,6 +26,7 @@ import { BENCH_IDENTITY, clustered, syntheticIndex } from './serve-vectors.js';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const CACHE = resolve('.t2vlp-cache/bench-serve');
+const HERE = dirname(fileURLToPath(import.meta.url));
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
@@ -91,19 +93,16 @@ async function indexingBench(model: T2VLP): Promise<void> {
   }
 }
 
-function getJson(agent: Agent, url: string): Promise<number> {
+/** Runs bench/serve-load-client.mjs (its own process, so clients do not share the server's thread). */
+function loadFromOtherProcess(url: string, clients: number, seconds: number): Promise<{ latenciesMs: number[]; wallSec: number }> {
   return new Promise((res, rej) => {
-    const r = request(url, { agent }, (resp) => {
-      resp.resume();
-      resp.on('end', () => (resp.statusCode === 200 ? res(resp.statusCode) : rej(new Error(`HTTP ${resp.statusCode} for ${url}`))));
-    });
-    r.on('error', rej);
-    r.end();
+    const c = spawn(process.execPath, [join(HERE, 'serve-load-client.mjs'), url, String(clients), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    c.on('error', rej);
+    c.on('exit', (code) => (code === 0 ? res(JSON.parse(out) as { latenciesMs: number[]; wallSec: number }) : rej(new Error(`load client exited with ${code}`))));
   });
 }
-
-const WORDS = ['a dog', 'a cat', 'a red car', 'two people', 'a child', 'a bird', 'a ball', 'the crowd'];
-const ACTIONS = ['jumps into the pool', 'runs across the street', 'opens a door', 'falls down', 'turns left', 'waves', 'shakes itself', 'sits down'];
 
 async function latencyBench(model: T2VLP): Promise<void> {
   const n = env('T2VLP_BENCH_VECTORS', 100_000);
@@ -157,28 +156,11 @@ async function latencyBench(model: T2VLP): Promise<void> {
     });
     try {
       for (const clients of [1, 8, 32]) {
-        const agent = new Agent({ keepAlive: true, maxSockets: clients });
-        let counter = 0;
-        const lat: number[] = [];
-        await getJson(agent, `${svc.url}/api/search?q=warm+up&k=10`);
-        const t0 = performance.now();
-        const until = t0 + seconds * 1000;
-        // Bounded: each client runs for `seconds` (at least 3 queries) and at most 2000 queries.
-        await Promise.all(
-          Array.from({ length: clients }, async () => {
-            for (let mine = 0; mine < 2000 && (mine < 3 || performance.now() < until); mine++) {
-              const i = counter++;
-              const q = `${WORDS[i % WORDS.length]} ${ACTIONS[(i >> 3) % ACTIONS.length]} number ${i}`;
-              const t = performance.now();
-              await getJson(agent, `${svc.url}/api/search?q=${encodeURIComponent(q)}&k=10`);
-              lat.push(performance.now() - t);
-            }
-          }),
-        );
-        const wall = (performance.now() - t0) / 1000;
-        agent.destroy();
+        const batchesBefore = svc.queue.stats.batches;
+        const { latenciesMs: lat, wallSec } = await loadFromOtherProcess(svc.url, clients, seconds);
         console.log(
-          `${mode.padEnd(5)} ${String(clients).padStart(2)} client(s): p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, ${(lat.length / wall).toFixed(1)} queries/s (${lat.length} queries, ${svc.queue.stats.batches} text batches so far)`,
+          `${mode.padEnd(5)} ${String(clients).padStart(2)} client(s): p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, ` +
+            `${(lat.length / wallSec).toFixed(1)} queries/s (${lat.length} queries in ${svc.queue.stats.batches - batchesBefore} text batches, warm-up included)`,
         );
       }
     } finally {
