@@ -147,8 +147,8 @@ export function createApp(s: ServiceContext): Hono {
     if (!q) throw new ServeError('BAD_REQUEST', "q is empty: give some words to search for (/api/search?q=a+dog+jumps)");
     if (q.length > maxChars) throw new ServeError('BAD_REQUEST', `q has ${q.length} characters; the limit is ${maxChars}`);
     const k = intParam(c, 'k', 10, 1, maxK);
-    if (c.req.query('rerank') && !s.capabilities.rerank)
-      throw new ServeError('NOT_AVAILABLE', 'this checkpoint has no fusion encoder: re-ranking is not available');
+    if (c.req.query('rerank'))
+      throw new ServeError('NOT_AVAILABLE', s.capabilities.rerank ? 're-ranking with the fusion encoder is not served by this version yet' : 'this checkpoint has no fusion encoder: re-ranking is not available');
     s.checkQuery(q);
     const vec = await s.queue.submit(q);
     return c.json({ query: q, hits: searchMoments(s.index, vec, { k }).map(hit) });
