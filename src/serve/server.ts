@@ -94,8 +94,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     maxK: o.maxK,
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // The thread is busy for seconds during a forward pass: timers must not close a kept-alive
+  // connection whose next request is already waiting to be read.
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 40_000;
   server.requestTimeout = 60_000;
-  server.headersTimeout = 10_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
