@@ -10,6 +10,7 @@ import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { contentHash, MomentIndex } from '../library/index.js';
 import { tempDir, writeTestVideo, writeTinyCheckpoint } from '../library/testing/fixtures.js';
+import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 
 const BIN = resolve('bin/t2vlp.js');
 let dir: string;
@@ -19,7 +20,7 @@ let ckpt: string;
 before(async () => {
   dir = tempDir('index-kill');
   lib = join(dir, 'lib');
-  ckpt = await writeTinyCheckpoint(join(dir, 'tiny.safetensors'));
+  ckpt = await writeTinyCheckpoint(join(dir, 'tiny.safetensors'), TINY_CONFIG);
   await Promise.all([
     writeTestVideo(join(lib, 'long1.mp4'), 25, { seed: 1 }),
     writeTestVideo(join(lib, 'long2.mp4'), 30, { seed: 2 }),

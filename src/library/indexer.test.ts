@@ -13,6 +13,7 @@ import { indexLibrary, type IndexProgress } from './indexer.js';
 import { MomentIndex } from './moment-index.js';
 import { searchMoments } from './search-moments.js';
 import { tempDir, writeCorruptVideo, writeTestVideo, writeTinyCheckpoint } from './testing/fixtures.js';
+import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 
 let model: T2VLP;
 let dir: string;
@@ -21,7 +22,7 @@ const identity = { modelHash: 'tiny-0', modelName: 'tiny', dim: 32, fps: 2, fram
 
 before(async () => {
   dir = tempDir('indexer');
-  model = (await T2VLP.load(await writeTinyCheckpoint(join(dir, 'tiny.safetensors')))).eval();
+  model = (await T2VLP.load(await writeTinyCheckpoint(join(dir, 'tiny.safetensors'), TINY_CONFIG))).eval();
   lib = join(dir, 'lib');
   await writeTestVideo(join(lib, 'a.mp4'), 4, { seed: 1 });
   await writeTestVideo(join(lib, 'sub/b.mp4'), 25, { seed: 2 });

@@ -11,6 +11,7 @@ import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { tempDir, writeTestVideo, writeTinyCheckpoint } from '../library/testing/fixtures.js';
+import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 
 // Kept-alive connections: requests on open sockets are read in the same event-loop turn, as
 // from a busy browser or a load balancer (new connections are accepted one per turn).
@@ -32,7 +33,7 @@ test('serve --queue-limit 1: a burst gets 503 + Retry-After beyond the limit, th
   const dir = tempDir('queue');
   const lib = join(dir, 'lib');
   await writeTestVideo(join(lib, 'a.mp4'), 4, { seed: 1 });
-  const ckpt = await writeTinyCheckpoint(join(dir, 'tiny.safetensors'));
+  const ckpt = await writeTinyCheckpoint(join(dir, 'tiny.safetensors'), TINY_CONFIG);
   const child = spawn(process.execPath, [resolve('bin/t2vlp.js'), 'serve', '--library', lib, '--checkpoint', ckpt, '--port', '0', '--queue-limit', '1', '--quiet', '--threads', '1'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -12,6 +12,7 @@ import { ClipTokenizer } from '../data/index.js';
 import { tempDir, writeCorruptVideo, writeTestVideo, writeTinyCheckpoint } from '../library/testing/fixtures.js';
 import { T2VLP } from '../model/index.js';
 import { startService, type RunningService } from './server.js';
+import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 
 let model: T2VLP;
 let tokenizer: ClipTokenizer;
@@ -24,7 +25,7 @@ const base = { modelName: 'tiny', modelHash: 'tiny-0', fps: 2 };
 before(async () => {
   dir = tempDir('serve');
   lib = join(dir, 'lib');
-  model = (await T2VLP.load(await writeTinyCheckpoint(join(dir, 'tiny.safetensors')))).eval();
+  model = (await T2VLP.load(await writeTinyCheckpoint(join(dir, 'tiny.safetensors'), TINY_CONFIG))).eval();
   tokenizer = await ClipTokenizer.load();
   await writeTestVideo(join(lib, 'clips/a b.mp4'), 4, { seed: 1 });
   await writeTestVideo(join(lib, 'long.mp4'), 25, { seed: 2 });

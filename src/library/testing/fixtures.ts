@@ -1,14 +1,13 @@
 /**
  * Test material for the library and the service: small generated videos (frames that encode
- * their own index, varied per video so each has its own content) and a random-weight tiny
- * checkpoint (test/fixtures/cli/tiny-model.ts). Everything is written to temporary folders.
+ * their own index, varied per video so each has its own content) and a random-weight
+ * checkpoint (the tests pass test/fixtures/cli/tiny-model.ts's TINY_CONFIG). Everything is written to temporary folders.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { TINY_CONFIG } from '../../../test/fixtures/cli/tiny-model.js';
 import { encodeRgbVideo } from '../../data/index.js';
-import { T2VLP } from '../../model/index.js';
+import { T2VLP, type T2VLPConfig } from '../../model/index.js';
 import { manualSeed } from '../../torch/index.js';
 
 export function tempDir(prefix: string): string {
@@ -41,10 +40,10 @@ export function writeCorruptVideo(path: string): void {
   writeFileSync(path, Buffer.from('this is not a video file, only text pretending to be one\n'.repeat(20)));
 }
 
-/** A random-weight tiny T2VLP checkpoint (seeded: the same bytes every time). */
-export async function writeTinyCheckpoint(path: string, seed = 0): Promise<string> {
+/** A random-weight checkpoint of `config` (tests pass TINY_CONFIG; seeded: the same bytes every time). */
+export async function writeTinyCheckpoint(path: string, config: Partial<T2VLPConfig>, seed = 0): Promise<string> {
   manualSeed(seed);
-  const m = new T2VLP(TINY_CONFIG);
+  const m = new T2VLP(config);
   try {
     await m.save(path);
   } finally {
