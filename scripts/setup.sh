@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what t2vlp needs on a fresh Debian/Ubuntu machine and builds it:
-#   system packages (ffmpeg for video, libgloo-dev for multi-process collectives, a C++ compiler),
-#   libtorch (from LIBTORCH if set, else the Python torch==2.13.0 CPU wheel), npm packages, the
-#   native addon (`npm ci` runs the `install` script) and dist/ (then the `prepare` script, for
-#   `import('t2vlp')` from here; the CLI in a clone runs src/). Safe to run again: it installs only
-#   what is missing.
+#   system packages (ffmpeg for video, libgloo-dev for multi-process collectives, a C++ compiler,
+#   chromium for the browser test of `t2vlp serve`), libtorch (from LIBTORCH if set, else the
+#   Python torch==2.13.0 CPU wheel), npm packages, the native addon (`npm ci` runs the `install`
+#   script) and dist/ (then the `prepare` script, for `import('t2vlp')` from here; the CLI in a
+#   clone runs src/). Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 [ -f /usr/include/gloo/algorithm.h ] || missing+=(libgloo-dev)
+# Chromium for the service's browser test (playwright-core drives it; no browser download).
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq

@@ -10,6 +10,8 @@
  * - Inference: loading a model for inference, batched encoding of video files and texts,
  *   embeddings files, text-to-video search over them.
  * - Training: the stage-1 / retrieval training loop, presets, checkpoints, multi-process launch.
+ * - Library and service: the moment index of a video folder (`MomentIndex`, `indexLibrary`,
+ *   `searchMoments`) and the HTTP search service with its page (`startService`).
  * - The tensor layer (exported once, at the top level): `tensor`, `scope`, `nn`, `optim`, `F`,
  *   `dist` and friends, PyTorch-shaped.
  */
@@ -64,3 +66,28 @@ export {
   type TrainRunOptions,
   type TrainResult,
 } from './train/index.js';
+export {
+  MomentIndex,
+  indexLibrary,
+  searchMoments,
+  planWindows,
+  scanLibrary,
+  LibraryError,
+  DEFAULT_INDEX_DIRNAME,
+  type IndexIdentity,
+  type IndexProgress,
+  type IndexerOptions,
+  type Moment,
+  type MomentQuery,
+  type WindowOptions,
+} from './library/index.js';
+export {
+  startService,
+  modelCapabilities,
+  QueryQueue,
+  ServeError,
+  type Capabilities,
+  type Hit,
+  type RunningService,
+  type ServiceOptions,
+} from './serve/index.js';

@@ -21,6 +21,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
   eval: { summary: 'text-video retrieval evaluation of a checkpoint on a dataset split', load: () => import('./eval.js') },
   encode: { summary: 'encode videos or texts into an embeddings file', load: () => import('./encode.js') },
   search: { summary: 'rank encoded videos for a text query', load: () => import('./search.js') },
+  index: { summary: 'index a video library into moments (incremental, resumable)', load: () => import('./index-library.js') },
+  serve: {
+    summary: 'search a video library by text in the browser (indexes it in the background)',
+    load: () => import('./serve.js'),
+  },
   'generate-data': {
     summary: 'write the synthetic video-text dataset (MSR-VTT formats: videos/, MSRVTT_data.json, CSVs, qa/)',
     load: () => import('./generate-data.js'),

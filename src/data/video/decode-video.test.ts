@@ -5,7 +5,7 @@
 // file. Frames carry their index as a binary code (test-videos.ts), read back after decoding.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, truncate, writeFile, copyFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -132,6 +132,19 @@ test('seeking (-ss per frame) and select decoding return identical frames', asyn
   const clipSeek = await readVideoClip(path, { access: 'seek', maxFrames: 4 });
   const clipSelect = await readVideoClip(path, { access: 'select', maxFrames: 4 });
   assert.deepEqual(clipSeek.frames, clipSelect.frames);
+});
+
+test('spooling frames through a temporary file gives the same clips as the pipe, and cleans up', async () => {
+  const path = join(dir, 'ntsc.mp4');
+  for (const access of ['select', 'seek'] as const) {
+    const piped = await readVideoClip(path, { access, maxFrames: 6, startSec: 1, endSec: 2 });
+    const spooled = await readVideoClip(path, { access, maxFrames: 6, startSec: 1, endSec: 2, spool: true });
+    assert.deepEqual(spooled.frameIndices, piped.frameIndices);
+    assert.deepEqual(spooled.frames, piped.frames);
+  }
+  const left = (await readdir(tmpdir())).filter((f) => f.startsWith(`t2vlp-frames-${process.pid}-`));
+  assert.deepEqual(left, [], 'no spool file left behind');
+  await assert.rejects(readVideoClip(join(dir, 'missing.mp4'), { spool: true }), /does not exist/);
 });
 
 test('pixels: a lossless video and a PNG folder give exactly the Pillow/torch values', async () => {

@@ -14,6 +14,9 @@
 // reference's OpenCV capture, which uses the same library; ffmpeg honours a stream's colour
 // matrix tag where OpenCV assumes BT.601, so tagged BT.709 videos may differ slightly. Needs
 // ffmpeg >= 5.1 (-fps_mode).
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataOptionError, VideoDecodeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import { assembleClip, type VideoClip } from './clip.js';
@@ -41,6 +44,13 @@ export interface DecodeOptions {
   seekThresholdSec?: number;
   /** ffmpeg decoder threads per process (default: ffmpeg's choice). */
   threads?: number;
+  /**
+   * Let ffmpeg write the frames to a temporary file (in os.tmpdir(), removed after reading)
+   * instead of a pipe (default false). Through a pipe, ffmpeg stalls as soon as the pipe is full
+   * while this thread is busy (e.g. a model's forward pass); through a file it decodes the whole
+   * clip meanwhile, so decoding overlaps synchronous work here.
+   */
+  spool?: boolean;
   signal?: AbortSignal;
 }
 
@@ -67,14 +77,24 @@ function commonArgs(o: DecodeOptions): string[] {
   return args;
 }
 
+let spoolCount = 0;
+
 async function runFrames(args: string[], path: string, o: DecodeOptions): Promise<RgbImage[]> {
   const parser = new PpmStreamParser(undefined, path);
-  const res = await runTool(ffmpegPath(), args, {
-    signal: o.signal,
-    what: 'decodeVideo',
-    file: path,
-    onStdout: (chunk) => parser.push(chunk),
-  });
+  const spoolFile = o.spool ? join(tmpdir(), `t2vlp-frames-${process.pid}-${++spoolCount}.ppm`) : undefined;
+  if (spoolFile) args = [...args.slice(0, -1), '-y', spoolFile];
+  let res: Awaited<ReturnType<typeof runTool>>;
+  try {
+    res = await runTool(ffmpegPath(), args, {
+      signal: o.signal,
+      what: 'decodeVideo',
+      file: path,
+      onStdout: (chunk) => parser.push(chunk),
+    });
+    if (spoolFile && res.code === 0) parser.push(await readFile(spoolFile));
+  } finally {
+    if (spoolFile) await rm(spoolFile, { force: true });
+  }
   if (res.code !== 0) {
     throw new VideoDecodeError(
       'VIDEO_OPEN',
