@@ -21,6 +21,7 @@ import { ffmpegPath, lastErrorLine, runTool } from './ffmpeg.js';
 import type { RgbImage } from './pil-resize.js';
 import { PpmStreamParser } from './ppm.js';
 import { DEFAULT_IMAGE_SIZE } from './preprocess.js';
+import { checkVideoLimits, type VideoLimits } from './limits.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import {
   candidateFrameIndices,
@@ -41,6 +42,8 @@ export interface DecodeOptions {
   seekThresholdSec?: number;
   /** ffmpeg decoder threads per process (default: ffmpeg's choice). */
   threads?: number;
+  /** Largest frame size and duration accepted (limits.ts; defaults 8192x8192 and 48 hours). */
+  limits?: Partial<VideoLimits>;
   signal?: AbortSignal;
 }
 
@@ -169,6 +172,7 @@ export async function readVideoClip(path: string, o: VideoReadOptions = {}): Pro
   }
   const maxFrames = o.maxFrames ?? DEFAULT_SAMPLING.maxFrames;
   const probe = await probeVideo(path, o.signal);
+  checkVideoLimits(probe, 'readVideoClip', o.limits);
   if (!(probe.fps > 0))
     throw new VideoDecodeError(
       'VIDEO_EMPTY',
