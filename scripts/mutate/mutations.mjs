@@ -160,4 +160,18 @@ export const MUTATIONS = [
     edits: [{ find: '    await unlink(tmp).catch(() => {});\n', replace: '' }],
     tests: ['src/torch/io/atomic.test.ts'],
   },
+  {
+    id: 'atomic-stale-temporaries-kept',
+    description: 'temporary files of writers killed mid-write are never removed',
+    file: 'src/torch/io/atomic.ts',
+    edits: [{ find: '  await removeStaleTemporaries(path);\n', replace: '' }],
+    tests: ['src/torch/io/atomic.test.ts'],
+  },
+  {
+    id: 'huge-caption-accepted',
+    description: 'captions of megabytes are tokenized in full',
+    file: 'src/data/tokenizer/clip-tokenizer.ts',
+    edits: [{ find: 'if (text.length > MAX_TEXT_CHARS)', replace: 'if (false)' }],
+    tests: ['src/data/tokenizer/clip-tokenizer.test.ts'],
+  },
 ];

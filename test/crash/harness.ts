@@ -14,6 +14,13 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 't2vlp.js');
 
+/** Seeds 1..n, n from T2VLP_CRASH_SEEDS when set (a longer run: `T2VLP_CRASH_SEEDS=20 npm test -- test/crash`). */
+export function crashSeeds(n: number): number[] {
+  const env = Number(process.env.T2VLP_CRASH_SEEDS);
+  const count = Number.isInteger(env) && env > 0 ? env : n;
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
 /** mulberry32: a small seeded generator, so each seed's kill plan is reproducible. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

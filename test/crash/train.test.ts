@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { disposeAll, loadSafetensors } from '../../src/torch/index.js';
-import { fileHash, runT2vlp, seededRandom, type KillPlan } from './harness.js';
+import { crashSeeds, fileHash, runT2vlp, seededRandom, type KillPlan } from './harness.js';
 import { crashInputs, tmp } from './fixtures.js';
 
 const CKPT = 'checkpoint-last.safetensors';
@@ -51,11 +51,12 @@ async function killThenResume(plan: (out: string) => KillPlan, what: string): Pr
   const resumed = await runT2vlp([...args(out), '--resume']);
   assert.equal(resumed.code, 0, `${what}: resume failed: ${resumed.err}`);
   assert.equal(fileHash(join(out, 'model.safetensors')), reference.hash, `${what}: resumed model differs from the uninterrupted run's`);
+  assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], `${what}: temporary files of the killed run are removed`);
   return `${what}: ${first.killed ? `killed at ${first.ms} ms, checkpoint at step ${step}` : 'finished before the kill'}, resumed to identical parameters`;
 }
 
 describe('t2vlp train killed with SIGKILL, then --resume', () => {
-  for (const seed of [1, 2, 3]) {
+  for (const seed of crashSeeds(3)) {
     test(`seed ${seed}: a kill at a random moment`, async () => {
       const rand = seededRandom(seed);
       // Uniform over the run after module loading (about the first 30%).
