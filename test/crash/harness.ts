@@ -38,6 +38,8 @@ export interface KillPlan {
   afterMs?: number;
   /** Kill when `test` holds for the names in `folder` (checked on every fs.watch event and every 5 ms). */
   whenFiles?: { folder: string; test: (names: string[]) => boolean };
+  /** With `whenFiles`: wait this long after the condition holds, then kill. */
+  thenMs?: number;
 }
 
 export interface RunResult {
@@ -69,9 +71,13 @@ export function runT2vlp(args: string[], plan: KillPlan = {}, timeoutMs = 120_00
     if (plan.afterMs !== undefined) timers.push(setTimeout(kill, plan.afterMs));
     if (plan.whenFiles) {
       const { folder, test } = plan.whenFiles;
+      let armed = false;
       const look = () => {
         try {
-          if (test(readdirSync(folder))) kill();
+          if (armed || !test(readdirSync(folder))) return;
+          armed = true;
+          if (plan.thenMs) timers.push(setTimeout(kill, plan.thenMs));
+          else kill();
         } catch {
           // the folder does not exist yet
         }
