@@ -151,7 +151,7 @@ export const MUTATIONS = [
     description: 'a resumed run does not restore the random generator state',
     file: 'src/train/checkpoint.ts',
     edits: [{ find: 'if (rng) setRngState(rng);', replace: 'void setRngState;' }],
-    tests: ['src/train/trainer.test.ts'],
+    tests: ['src/train/trainer.test.ts', 'test/crash/train.test.ts'],
   },
   {
     id: 'atomic-temp-left',
