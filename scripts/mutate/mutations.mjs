@@ -148,10 +148,13 @@ export const MUTATIONS = [
   },
   {
     id: 'resume-without-rng',
+    // Survives today: stage 1 draws no libtorch random numbers after initialisation (the data order
+    // has its own generator, restored from the data position). Stage 2's head dropout does: its
+    // resume test should catch this.
     description: 'a resumed run does not restore the random generator state',
     file: 'src/train/checkpoint.ts',
     edits: [{ find: 'if (rng) setRngState(rng);', replace: 'void setRngState;' }],
-    tests: ['src/train/trainer.test.ts', 'test/crash/train.test.ts'],
+    tests: ['src/train/trainer.test.ts'],
   },
   {
     id: 'atomic-temp-left',
