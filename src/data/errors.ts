@@ -14,7 +14,8 @@ export type DataErrorCode =
   | 'ABORTED'
   | 'BAD_OPTION'
   | 'TENSOR_UNAVAILABLE'
-  | 'DATASET_EXISTS';
+  | 'DATASET_EXISTS'
+  | 'TOO_LARGE'; // an input past a resource limit (a huge caption, frame or folder)
 
 /** Base class: every data-layer error has a stable code. */
 export class DataError extends Error {

@@ -16,6 +16,8 @@ export type InferenceErrorCode =
   | 'INDEX_MISMATCH'
   /** A video folder or list with no videos in it, or a video set where every video failed. */
   | 'NO_VIDEOS'
+  /** A folder or list names more videos than one run encodes (listVideoFiles' maxFiles). */
+  | 'TOO_MANY_FILES'
   /** A query that is empty or tokenises to nothing. */
   | 'EMPTY_QUERY'
   /** An option value out of range. */

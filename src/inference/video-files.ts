@@ -2,8 +2,11 @@
  * Which videos to encode, from what a user names: a folder (every video file directly in it,
  * sorted by name, id = file name), a list file (one path per line, relative to the list's
  * folder, `#` comments and blank lines ignored, id = the line as written), or one video file.
+ * A folder is read as a stream of entries and both kinds stop at `maxFiles` videos with a message,
+ * so a folder of millions of files costs bounded memory (the embeddings of one run are
+ * maxFiles x dim floats: encode a larger collection in parts).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { opendir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { InferenceError } from './errors.js';
 
@@ -31,16 +34,38 @@ export interface VideoFile {
 
 const isVideoName = (name: string) => VIDEO_EXTENSIONS.includes(extname(name).toLowerCase());
 
-export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]> {
+/** Most videos one listing returns (default of `maxFiles`). */
+export const MAX_VIDEO_FILES = 200_000;
+
+function tooMany(what: string, maxFiles: number): InferenceError {
+  return new InferenceError(
+    'TOO_MANY_FILES',
+    `${what} holds more than ${maxFiles} videos, the most one run encodes; ` +
+      'split it into parts (a list file per part, passed as --videos LIST) and encode each',
+  );
+}
+
+export async function listVideoFiles(
+  folderOrList: string,
+  opts: { maxFiles?: number } = {},
+): Promise<VideoFile[]> {
+  const maxFiles = opts.maxFiles ?? MAX_VIDEO_FILES;
   const st = await stat(folderOrList).catch(() => undefined);
   if (!st)
     throw new InferenceError('NOT_FOUND', `video folder or list '${folderOrList}' does not exist`);
   if (st.isDirectory()) {
-    const entries = await readdir(folderOrList, { withFileTypes: true });
-    const files = entries
-      .filter((e) => (e.isFile() || e.isSymbolicLink()) && isVideoName(e.name))
-      .map((e) => e.name)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names: string[] = [];
+    const dir = await opendir(folderOrList, { bufferSize: 256 });
+    try {
+      for await (const e of dir) {
+        if (!(e.isFile() || e.isSymbolicLink()) || !isVideoName(e.name)) continue;
+        if (names.length === maxFiles) throw tooMany(`folder '${folderOrList}'`, maxFiles);
+        names.push(e.name);
+      }
+    } finally {
+      await dir.close().catch(() => {}); // already closed when the iteration ran to its end
+    }
+    const files = names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (!files.length)
       throw new InferenceError(
         'NO_VIDEOS',
@@ -67,6 +92,7 @@ export async function listVideoFiles(folderOrList: string): Promise<VideoFile[]>
         `video list '${folderOrList}' names '${line}' twice (lines ${first} and ${i + 1}); ids must be unique`,
       );
     seen.set(line, i + 1);
+    if (out.length === maxFiles) throw tooMany(`video list '${folderOrList}'`, maxFiles);
     out.push({ id: line, path: isAbsolute(line) ? line : join(dirname(folderOrList), line) });
   });
   if (!out.length)

@@ -4,10 +4,11 @@
 // with qa/train_ans2label.json, and manifest.json. The same options give byte-identical
 // annotation files and (with the same ffmpeg build) identical videos. Written into a temporary
 // folder beside the target and renamed into place; re-running with the same options when the
-// dataset is complete does nothing.
+// dataset is complete does nothing. A run killed mid-way (SIGKILL, power cut) leaves only its
+// temporary folder, which the next run for the same target removes (test/crash/generate-data.test.ts).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DataError } from '../errors.js';
 import { Limiter } from '../limiter.js';
@@ -66,6 +67,29 @@ export interface SyntheticResult {
   counts: { train: number; val: number; test: number };
 }
 
+const tmpPrefix = (dir: string) => `.${dir.split('/').pop()}.tmp-`;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary folders of runs for the same target whose process is gone (killed mid-way). */
+async function removeStaleTemporaries(dir: string): Promise<void> {
+  const prefix = tmpPrefix(dir);
+  const names = await readdir(dirname(dir)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid))
+      await rm(join(dirname(dir), name), { recursive: true, force: true });
+  }
+}
+
 const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export async function generateSyntheticDataset(o: SyntheticOptions): Promise<SyntheticResult> {
@@ -96,7 +120,8 @@ export async function generateSyntheticDataset(o: SyntheticOptions): Promise<Syn
       );
     }
   }
-  const tmp = join(dirname(dir), `.${dir.split('/').pop()}.tmp-${process.pid}-${Date.now()}`);
+  await removeStaleTemporaries(dir);
+  const tmp = join(dirname(dir), `${tmpPrefix(dir)}${process.pid}-${Date.now()}`);
   await mkdir(join(tmp, 'videos'), { recursive: true });
   await mkdir(join(tmp, 'qa'), { recursive: true });
   try {

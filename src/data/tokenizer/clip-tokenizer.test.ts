@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { TokenizerError } from '../errors.js';
 import { ClipTokenizer } from './clip-tokenizer.js';
 
 interface Rows {
@@ -106,4 +107,17 @@ test('batch returns int64 Tensors [B, L] (needs the tensor layer)', async (t) =>
     assert.deepEqual(tensor.toArray(), want[key]);
     tensor.dispose();
   }
+});
+
+test('a caption of megabytes is refused at once with a TOO_LARGE error, not tokenized for seconds', () => {
+  const huge = 'a red square moves left '.repeat(200_000); // 4.8 MB
+  const t0 = Date.now();
+  assert.throws(() => tok.textRow(huge), (e: unknown) => {
+    assert.ok(e instanceof TokenizerError);
+    assert.equal(e.code, 'TOO_LARGE');
+    assert.match(e.message, /^tokenize: a text of 4800000 characters exceeds the limit of 65536 .*check the annotation file/);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 1000, `refused in ${Date.now() - t0} ms`);
+  assert.equal(tok.textRow('a red square moves left '.repeat(2000), { maxWords: 8 }).length, 8); // 48 kB: accepted
 });

@@ -18,6 +18,13 @@ import {
 } from './text-ids.js';
 import { bundledVocabPath, EOT_TOKEN, loadVocab, SOT_TOKEN, type Vocab } from './vocab.js';
 
+/**
+ * Longest text tokenize() accepts. Tokenizing is linear in the length (about 1 s and 20 MB per
+ * million characters), and only the first 77 tokens are ever used: a longer "caption" is a broken
+ * annotation file, refused with a message instead of costing seconds and memory per sample.
+ */
+export const MAX_TEXT_CHARS = 1 << 16;
+
 /** CLIP's pattern; `i` as in the reference (the text is lower-cased before anyway). */
 const PRE_TOKENIZE_RE =
   /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
@@ -64,6 +71,12 @@ export class ClipTokenizer {
 
   /** BPE symbols (word ends marked `</w>`), as SimpleTokenizer.tokenize. */
   tokenize(text: string): string[] {
+    if (text.length > MAX_TEXT_CHARS)
+      throw new TokenizerError(
+        'TOO_LARGE',
+        `tokenize: a text of ${text.length} characters exceeds the limit of ${MAX_TEXT_CHARS} (captions are a few dozen words); ` +
+          `check the annotation file, or cut the text before tokenizing`,
+      );
     const out: string[] = [];
     for (const m of this.clean(text).matchAll(PRE_TOKENIZE_RE)) {
       let mapped = '';

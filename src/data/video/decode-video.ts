@@ -24,6 +24,7 @@ import { ffmpegPath, lastErrorLine, runTool } from './ffmpeg.js';
 import type { RgbImage } from './pil-resize.js';
 import { PpmStreamParser } from './ppm.js';
 import { DEFAULT_IMAGE_SIZE } from './preprocess.js';
+import { checkVideoLimits, type VideoLimits } from './limits.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import {
   candidateFrameIndices,
@@ -51,6 +52,8 @@ export interface DecodeOptions {
    * clip meanwhile, so decoding overlaps synchronous work here.
    */
   spool?: boolean;
+  /** Largest frame size and duration accepted (limits.ts; defaults 8192x8192 and 48 hours). */
+  limits?: Partial<VideoLimits>;
   signal?: AbortSignal;
 }
 
@@ -189,6 +192,7 @@ export async function readVideoClip(path: string, o: VideoReadOptions = {}): Pro
   }
   const maxFrames = o.maxFrames ?? DEFAULT_SAMPLING.maxFrames;
   const probe = await probeVideo(path, o.signal);
+  checkVideoLimits(probe, 'readVideoClip', o.limits);
   if (!(probe.fps > 0))
     throw new VideoDecodeError(
       'VIDEO_EMPTY',

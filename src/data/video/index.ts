@@ -17,6 +17,7 @@ export {
 } from './frame-folder.js';
 export { assembleClip, clipToTensors, type VideoClip } from './clip.js';
 export { probeVideo, type VideoProbe } from './probe.js';
+export { checkVideoLimits, DEFAULT_VIDEO_LIMITS, type VideoLimits } from './limits.js';
 export {
   candidateFrameIndices,
   keptPositions,

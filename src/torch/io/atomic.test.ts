@@ -3,10 +3,11 @@
  * the previous file untouched when the data source or the filesystem fails mid-write.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, test } from 'node:test';
 import { writeFileAtomic } from './atomic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 't2vlp-atomic-'));
@@ -73,4 +74,19 @@ describe('writeFileAtomic', () => {
       message: new RegExp(`^writeFileAtomic: cannot create a temporary file for '${p}': ENOENT`),
     });
   });
+});
+
+test('temporary files of processes killed mid-write are removed by the next write; a live writer’s are kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 't2vlp-atomic-stale-'));
+  const target = join(dir, 'model.safetensors');
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: no such process any more
+  const stale = join(dir, `.model.safetensors.${dead}.0123456789ab.tmp`);
+  const live = join(dir, `.model.safetensors.${process.pid}.0123456789ab.tmp`);
+  const other = join(dir, `.other.safetensors.${dead}.0123456789ab.tmp`);
+  for (const p of [stale, live, other]) writeFileSync(p, 'half-written');
+  await writeFileAtomic(target, 'complete');
+  assert.equal(readFileSync(target, 'utf8'), 'complete');
+  assert.equal(existsSync(stale), false, 'a dead process’s temporary file is removed');
+  assert.equal(existsSync(live), true, 'a running process’s temporary file is kept');
+  assert.equal(existsSync(other), true, 'another target’s temporary file is left to its own writes');
 });

@@ -3,10 +3,11 @@
  * in the same folder, is flushed to disk (fsync), and is then renamed over the target, so a
  * reader sees either the old file or the complete new one, never a torn write, even if the
  * process dies mid-way. On any failure the temporary file is removed and the old file is left
- * as it was.
+ * as it was. A process killed mid-write (SIGKILL) cannot remove its temporary file: the next write
+ * to the same target removes those of processes that no longer exist (test/crash/).
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** What can be written: text (UTF-8), bytes, or a sequence of byte chunks written in order. */
@@ -43,6 +44,28 @@ async function syncFolder(folder: string): Promise<void> {
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `.<name>.<pid>.<hex>.tmp` files beside `path` left by processes that died mid-write. */
+async function removeStaleTemporaries(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !processAlive(pid)) await unlink(join(dirname(path), name)).catch(() => {});
+  }
+}
+
 /**
  * Writes `data` to `path` atomically (temp file in the same folder, fsync, rename). Errors from
  * the data source propagate unchanged; filesystem errors name `path` and say the old file is
@@ -53,6 +76,7 @@ export async function writeFileAtomic(
   data: AtomicWriteData,
   opts: { mode?: number } = {},
 ): Promise<void> {
+  await removeStaleTemporaries(path);
   const tmp = join(
     dirname(path),
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
