@@ -21,6 +21,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
   eval: { summary: 'text-video retrieval evaluation of a checkpoint on a dataset split', load: () => import('./eval.js') },
   encode: { summary: 'encode videos or texts into an embeddings file', load: () => import('./encode.js') },
   search: { summary: 'rank encoded videos for a text query', load: () => import('./search.js') },
+  caption: {
+    summary: 'generate captions for video files with a caption checkpoint (greedy or --beam N)',
+    load: () => import('./caption.js'),
+  },
+  ask: { summary: 'answer a question about a video with a QA checkpoint', load: () => import('./ask.js') },
   'generate-data': {
     summary: 'write the synthetic video-text dataset (MSR-VTT formats: videos/, MSRVTT_data.json, CSVs, qa/)',
     load: () => import('./generate-data.js'),
