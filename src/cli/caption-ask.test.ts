@@ -126,3 +126,17 @@ describe('t2vlp ask', () => {
     assert.match(one.err, /expected a video and a question, got 1 argument\(s\) \(quote the question\)/);
   });
 });
+
+describe('--help', () => {
+  const options: Record<string, string[]> = {
+    caption: ['--checkpoint', '--beam', '--length-penalty', '--json', '--frames', '--fps'],
+    ask: ['--checkpoint', '--top', '--answers', '--json', '--max-words'],
+  };
+  for (const [name, opts] of Object.entries(options))
+    test(name, async () => {
+      const r = await runCli([name, '--help']);
+      assert.equal(r.code, 0);
+      assert.match(r.out, new RegExp(`^t2vlp ${name}: `));
+      for (const o of [...opts, '--help']) assert.match(r.out, new RegExp(`\\n  ${o} `), `${name} --help lists ${o}`);
+    });
+});

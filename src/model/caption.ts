@@ -162,7 +162,7 @@ function checkDecodeOptions(model: T2VLP, o: GenerateCaptionOptions, where: stri
 function nextLogProbs(m: FusionModel, h: Tensor): Tensor {
   return scope(() => {
     const w = m.token_embedding.weight;
-    const logits = h.to(w.dtype).matmul(m.fusion_proj_embedding).matmul(w.t()).add(m.fusion_logit_bias);
+    const logits = F.linear(h.to(w.dtype).matmul(m.fusion_proj_embedding), w, m.fusion_logit_bias); // [N, V]
     return (logits.dtype === 'float32' ? logits : logits.to('float32')).logSoftmax(-1);
   });
 }
