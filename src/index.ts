@@ -48,6 +48,16 @@ export {
   type RerankResult,
   type SimilarityOptions,
   type SimilarityKind,
+  // Captioning and QA heads (docs/FUSION.md "Captioning", "Question answering")
+  AnswerVocabulary,
+  type CaptionBatch,
+  type CaptionLoss,
+  type GenerateCaptionCallOptions,
+  type GeneratedCaptions,
+  type QuestionBatch,
+  type QABatch,
+  type QAOptions,
+  type QALoss,
 } from './model/index.js';
 export * from './data/index.js';
 export * from './eval/index.js';

@@ -2,7 +2,7 @@
  * Evaluation: retrieval metrics (R@K, median and mean rank) for one caption per video and for
  * several, and their text table. Pure TypeScript on plain arrays; a Tensor similarity goes in as
  * `{ data: t.toArray(), shape: t.shape }`. Caption metrics (BLEU, METEOR, ROUGE-L, CIDEr-D and
- * the PTB tokenization of the COCO caption toolkit) are in caption/. QA metrics will join here.
+ * the PTB tokenization of the COCO caption toolkit) are in caption/. QA accuracy (overall and per answer type) is in qa-accuracy.ts.
  */
 export {
   RetrievalMetricsError,
@@ -45,3 +45,4 @@ export {
   type CaptionMetricsErrorCode,
   type MeteorSetup,
 } from './caption/index.js';
+export { qaAccuracy, QAAccuracyError, type QAItem, type QAScore, type QAAccuracy } from './qa-accuracy.js';

@@ -21,7 +21,9 @@ export type InferenceErrorCode =
   /** A query that is empty or tokenises to nothing. */
   | 'EMPTY_QUERY'
   /** An option value out of range. */
-  | 'BAD_OPTION';
+  | 'BAD_OPTION'
+  /** A model without the head an operation needs (captioning / QA need the fusion encoder). */
+  | 'NO_HEAD';
 
 export class InferenceError extends Error {
   readonly code: InferenceErrorCode;

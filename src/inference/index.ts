@@ -33,4 +33,5 @@ export {
   type SearchHit,
   type SearchResult,
 } from './search.js';
+export { captionVideos, answerQuestion, requireFusionHead, type VideoCaption, type QuestionAnswer } from './video-tasks.js';
 export { countProgress, type CountProgress, type CountProgressOptions } from './progress.js';

@@ -15,7 +15,8 @@ export type FusionErrorCode =
   | 'BAD_FUSION_LABELS'
   | 'BAD_FUSION_INPUT'
   | 'BAD_TOP_K'
-  | 'FUSION_KEYS_MISSING';
+  | 'FUSION_KEYS_MISSING'
+  | 'BAD_ANSWER';
 
 /** Bad input to a fusion-encoder operation, or a model/checkpoint without (all of) the fusion encoder. */
 export class FusionError extends Error {

@@ -12,7 +12,14 @@ export {
   type Stage1Loss,
   type SimilarityOptions,
   type EncodeVideoOptions,
+  type CaptionTextDecoder,
+  type GenerateCaptionCallOptions,
+  type GeneratedCaptions,
 } from './t2vlp.js';
+export { TASK_HEAD_DROPOUT, prefixLmMask, type CaptionBatch, type CaptionLoss, type CaptionTrace, type GenerateCaptionOptions } from './caption.js';
+export { type QuestionBatch, type QABatch, type QAOptions, type QALoss } from './qa.js';
+export { AnswerVocabulary } from './answer-vocabulary.js';
+export { KVCache, transformerStep } from './kv-cache.js';
 export { FusionError, type FusionErrorCode, HEAD_DROPOUT } from './fusion.js';
 export {
   type FusionDraws,

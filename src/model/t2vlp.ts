@@ -29,6 +29,9 @@ import {
   type Stage2Loss,
 } from './fusion-losses.js';
 import { loadT2VLP, type LoadModelOptions } from './load.js';
+import { beamCaptionIds, captionObjectives, captionTokenIds, greedyCaptionIds, type CaptionBatch, type CaptionLoss, type CaptionTrace, type GenerateCaptionOptions } from './caption.js';
+import { answerLogitsOf, qaObjectives, type QABatch, type QALoss, type QAOptions, type QuestionBatch } from './qa.js';
+import { ClipTokenizer } from '../data/tokenizer/index.js';
 import { rerankRetrieval, type RerankOptions, type RerankResult, type RerankText, type RerankVideo } from './rerank.js';
 import { createTightModules, tightSimilarity, type CrossModel } from './tight.js';
 import { alignLoss, contrastiveLoss, gatherGlobal, textCenters, type GlobalBatchOptions } from './losses.js';
@@ -72,6 +75,25 @@ export interface EncodeVideoOptions {
    */
   detachVisual?: boolean;
 }
+
+/** What decodes caption ids to text (ClipTokenizer). */
+export interface CaptionTextDecoder {
+  decode(ids: readonly number[]): string;
+}
+
+export interface GenerateCaptionCallOptions extends GenerateCaptionOptions {
+  /** Decodes the ids (default: the bundled CLIP tokenizer, loaded once). */
+  tokenizer?: CaptionTextDecoder;
+}
+
+export interface GeneratedCaptions {
+  /** [B, steps] int64. */
+  ids: Tensor;
+  /** Per video: the ids up to the first end id, decoded and trimmed. */
+  text: string[];
+}
+
+let bundledTokenizer: ClipTokenizer | null = null;
 
 export interface Stage1Loss {
   /** contrastive + align, the quantity stage 1 back-propagates. */
@@ -285,6 +307,36 @@ export class T2VLP extends nn.Module {
     return this.#run(() =>
       scope(() => rerankRetrieval(this.clip as unknown as FusionModel, this.#in(sim), this.#inAll(text), this.#inAll(video), o)),
     );
+  }
+
+  /**
+   * The captioning objective (docs/FUSION.md "Captioning"): teacher-forced cross entropy over the
+   * vocabulary (`caption`) + contrastive + alignment; `loss` is their sum. Differentiable.
+   */
+  captionLoss(batch: CaptionBatch, o: { trace?: CaptionTrace } = {}): CaptionLoss {
+    return captionObjectives(this, batch, o.trace);
+  }
+
+  /**
+   * Decodes captions for video [B, T, 3, H, W] (docs/FUSION.md "Captioning"). `beam: 1` (default)
+   * is the reference's greedy decoder (always `maxSteps` steps); `beam > 1` deterministic beam
+   * search. Keys and values are cached across steps unless `cache: false`. Without gradient.
+   */
+  generateCaption(video: Tensor, videoMask: Tensor, o: GenerateCaptionCallOptions = {}): GeneratedCaptions {
+    const { ids } = (o.beam ?? 1) > 1 ? beamCaptionIds(this, video, videoMask, o) : greedyCaptionIds(this, video, videoMask, o);
+    const tok = o.tokenizer ?? (bundledTokenizer ??= ClipTokenizer.loadSync());
+    const text = captionTokenIds(ids, o.endId ?? this.config.eotTokenId).map((row) => tok.decode(row).trim());
+    return { ids, text };
+  }
+
+  /** Answer logits [B, V] over the token vocabulary, or [B, A] over `o.answers` (docs/FUSION.md "Question answering"). */
+  answerLogits(batch: QuestionBatch, o: QAOptions = {}): Tensor {
+    return answerLogitsOf(this, batch, o);
+  }
+
+  /** The QA objective: answer cross entropy + contrastive loss against "question answer". Differentiable. */
+  qaLoss(batch: QABatch, o: QAOptions = {}): QALoss {
+    return qaObjectives(this, batch, o);
   }
 
   /**

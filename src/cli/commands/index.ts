@@ -26,6 +26,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'search a video library by text in the browser (indexes it in the background)',
     load: () => import('./serve.js'),
   },
+  caption: {
+    summary: 'generate captions for video files with a caption checkpoint (greedy or --beam N)',
+    load: () => import('./caption.js'),
+  },
+  ask: { summary: 'answer a question about a video with a QA checkpoint', load: () => import('./ask.js') },
   'generate-data': {
     summary: 'write the synthetic video-text dataset (MSR-VTT formats: videos/, MSRVTT_data.json, CSVs, qa/)',
     load: () => import('./generate-data.js'),

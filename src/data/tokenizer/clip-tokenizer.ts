@@ -3,7 +3,8 @@
 // pre-tokenisation pattern, map UTF-8 bytes to the byte table, run BPE, look the symbols up.
 // `batch` builds the loaders' fixed-length rows (§1.2) as Tensors, `batchArrays` as typed
 // arrays for code that must not need the native addon.
-import { TokenizerError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { AnnotationError, TokenizerError } from '../errors.js';
 import { toTensor, type Tensor } from '../torch-edge.js';
 import { Bpe } from './bpe.js';
 import { bytesToUnicode } from './byte-unicode.js';
@@ -16,7 +17,7 @@ import {
   type TextRow,
   type TextRowOptions,
 } from './text-ids.js';
-import { bundledVocabPath, EOT_TOKEN, loadVocab, SOT_TOKEN, type Vocab } from './vocab.js';
+import { bundledVocabPath, EOT_TOKEN, loadVocab, parseVocab, SOT_TOKEN, type Vocab } from './vocab.js';
 
 /**
  * Longest text tokenize() accepts. Tokenizing is linear in the length (about 1 s and 20 MB per
@@ -62,6 +63,17 @@ export class ClipTokenizer {
   /** Loads the bundled vocabulary, or the gzip vocabulary file at `path`. */
   static async load(path: string = bundledVocabPath()): Promise<ClipTokenizer> {
     return new ClipTokenizer(await loadVocab(path));
+  }
+
+  /** `load`, synchronously (caption decoding inside a synchronous tensor scope). */
+  static loadSync(path: string = bundledVocabPath()): ClipTokenizer {
+    let gz: Buffer;
+    try {
+      gz = readFileSync(path);
+    } catch (err) {
+      throw new AnnotationError('ENOENT', `ClipTokenizer.loadSync: cannot read vocabulary '${path}': ${(err as Error).message}`);
+    }
+    return new ClipTokenizer(parseVocab(gz, path));
   }
 
   /** `whitespace_clean(basic_clean(text)).lower()`: what the pre-tokeniser sees. */
