@@ -31,6 +31,19 @@ export {
   type Stage1Batch,
   type Stage1Loss,
   type LoadModelOptions,
+  FusionError,
+  type FusionErrorCode,
+  type FusionDraws,
+  type FusionLossOptions,
+  type Stage2Batch,
+  type Stage2Loss,
+  type RetrievalLoss,
+  type RerankText,
+  type RerankVideo,
+  type RerankOptions,
+  type RerankResult,
+  type SimilarityOptions,
+  type SimilarityKind,
 } from './model/index.js';
 export * from './data/index.js';
 export * from './eval/index.js';

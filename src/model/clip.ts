@@ -5,6 +5,7 @@
  */
 import { arange, cat, full, nn, noGrad, randn, scalarTensor, scope, where, type Tensor } from '../torch/index.js';
 import { type T2VLPConfig, visionHeads } from './config.js';
+import { createFusionParameters } from './fusion.js';
 import { Transformer, type TransformerRunOptions } from './transformer.js';
 import { VisualTransformer, type VisualOutput } from './visual.js';
 
@@ -32,6 +33,13 @@ export class CLIP extends nn.Module {
   fusion_center: nn.Parameter; // [1, 1, K, Wv]: the semantic centers
   fusion_proj_center: nn.Linear; // Wv → E: centers in text space for the alignment loss
   lm_head: nn.Linear; // Wt → E, unused in stage 1 (kept so checkpoints load)
+  // The fusion encoder (docs/FUSION.md; fusion.ts computes with it): present when config.fusion.
+  fusion_transformer: Transformer | null = null; // text-width; the first fusionRunLayers blocks run
+  fusion_positional_embedding: nn.Parameter | null = null; // [context, Wt]
+  fusion_proj_embedding: nn.Parameter | null = null; // [E, Wt]: vocabulary head tied to token_embedding
+  fusion_logit_bias: nn.Parameter | null = null; // [V]
+  fusion_match_matrix: nn.Parameter | null = null; // [E, E]
+  fusion_unmatch_matrix: nn.Parameter | null = null; // [E, E]
 
   constructor(readonly config: T2VLPConfig) {
     super();
@@ -49,6 +57,7 @@ export class CLIP extends nn.Module {
     this.fusion_proj_center = new nn.Linear(c.visionWidth, c.embedDim);
     this.lm_head = new nn.Linear(c.textWidth, c.embedDim);
     this.initialize();
+    if (c.fusion) Object.assign(this, createFusionParameters(c));
   }
 
   /** CLIP's initialisation of its own weights, and N(0, 0.02) / zero bias for the new Linears. */

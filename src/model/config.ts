@@ -31,7 +31,25 @@ export interface T2VLPConfig {
   eotTokenId: number;
   /** Exclude padded frames from tube pooling and the head token (the reference includes them). */
   maskPaddedFrames: boolean;
+  /** The model has the fusion encoder (`clip.fusion_*`, `visual_linear`): stage-2 and downstream checkpoints (docs/FUSION.md). */
+  fusion: boolean;
+  /** Blocks stored in `clip.fusion_transformer` (the reference builds as many as the text tower has). */
+  fusionLayers: number;
+  /** Blocks of `clip.fusion_transformer` that run (the reference's literal 6). */
+  fusionRunLayers: number;
+  /** Blocks of the tightTransf cross encoder (`cross.*`, `similarity_dense.*`); 0 = none. */
+  crossLayers: number;
+  /**
+   * Reproduce the reference cross encoder's head-major mask repetition (docs/QUIRKS.md): head h of
+   * pair n sees the key mask of pair (n·heads + h) mod N. Off by default (each pair its own mask).
+   */
+  crossHeadMajorMask: boolean;
+  /** The similarity `model.similarity` computes by default: the loose 'meanP' one or the cross encoder's 'tight' one. */
+  similarity: SimilarityKind;
 }
+
+/** 'meanP': cosine of mean-pooled frames and the text feature; 'tight': the tightTransf cross encoder. */
+export type SimilarityKind = 'meanP' | 'tight';
 
 export class ConfigError extends Error {
   readonly code = 'BAD_CONFIG';
@@ -62,6 +80,10 @@ export function validateConfig(c: T2VLPConfig): T2VLPConfig {
   need(c.imageResolution % c.visionPatchSize === 0, `imageResolution ${c.imageResolution} is not a multiple of visionPatchSize ${c.visionPatchSize}`);
   need(c.jointLayers <= c.visionLayers, `jointLayers ${c.jointLayers} exceeds visionLayers ${c.visionLayers}`);
   need(c.numFrames >= 1 && c.numCenters >= 1, 'numFrames and numCenters must be at least 1');
+  need(c.fusionRunLayers <= c.fusionLayers || !c.fusion, `fusionRunLayers ${c.fusionRunLayers} exceeds fusionLayers ${c.fusionLayers}`);
+  need(!c.fusion || c.embedDim === c.textWidth, `the fusion encoder needs embedDim (${c.embedDim}) = textWidth (${c.textWidth})`);
+  need(c.similarity === 'meanP' || c.similarity === 'tight', `similarity must be 'meanP' or 'tight', got '${String(c.similarity)}'`);
+  need(c.similarity !== 'tight' || c.crossLayers > 0, "similarity 'tight' needs the cross encoder (crossLayers > 0)");
   need(c.eotTokenId < c.vocabSize, `eotTokenId ${c.eotTokenId} is outside the vocabulary of ${c.vocabSize}`);
   return c;
 }
@@ -97,6 +119,7 @@ export function inferConfig(shapes: ShapeTable, base: Partial<T2VLPConfig> = {})
   const vocabSize = get('token_embedding.weight')[0]!;
   const tubeLayers = countBlocks(shapes, 'local_visual.transformer.');
   const center = shapes.get('fusion_center');
+  const fusionLayers = countBlocks(shapes, 'fusion_transformer.');
   const cfg: T2VLPConfig = {
     ...VIT_B_16,
     ...base,
@@ -113,6 +136,10 @@ export function inferConfig(shapes: ShapeTable, base: Partial<T2VLPConfig> = {})
     numCenters: center ? center[2]! : (base.numCenters ?? VIT_B_16.numCenters),
     tubeLayers: tubeLayers || (base.tubeLayers ?? VIT_B_16.tubeLayers),
     eotTokenId: base.eotTokenId ?? vocabSize - 1,
+    // The fusion encoder exists when the checkpoint has its blocks (load.ts checks the other keys).
+    fusion: fusionLayers > 0,
+    fusionLayers: fusionLayers || (base.fusionLayers ?? countBlocks(shapes, 'transformer.')),
+    fusionRunLayers: Math.min(base.fusionRunLayers ?? VIT_B_16.fusionRunLayers, fusionLayers || Infinity),
   };
   return validateConfig(cfg);
 }

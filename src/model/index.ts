@@ -3,10 +3,30 @@
  * and saving (`model.save`).
  */
 
-export { T2VLP, meanPooledVideo, type VideoEncoding, type TextEncoding, type Stage1Batch, type Stage1Loss } from './t2vlp.js';
+export {
+  T2VLP,
+  meanPooledVideo,
+  type VideoEncoding,
+  type TextEncoding,
+  type Stage1Batch,
+  type Stage1Loss,
+  type SimilarityOptions,
+  type EncodeVideoOptions,
+} from './t2vlp.js';
+export { FusionError, type FusionErrorCode, HEAD_DROPOUT } from './fusion.js';
+export {
+  type FusionDraws,
+  type FusionLossOptions,
+  type FusionTrace,
+  type Stage2Batch,
+  type Stage2Loss,
+  type RetrievalLoss,
+} from './fusion-losses.js';
+export { type RerankText, type RerankVideo, type RerankOptions, type RerankResult } from './rerank.js';
+export { CrossModel } from './tight.js';
 export { CLIP, type TubeOutput } from './clip.js';
 export { VisualTransformer, type VisualOutput } from './visual.js';
 export { Transformer, ResidualAttentionBlock, Mlp } from './transformer.js';
-export { type T2VLPConfig, VIT_B_16, inferConfig, validateConfig, ConfigError } from './config.js';
+export { type T2VLPConfig, type SimilarityKind, VIT_B_16, inferConfig, validateConfig, ConfigError } from './config.js';
 export { contrastiveLoss, textCenters, alignLoss, gatherGlobal, type GlobalBatchOptions } from './losses.js';
 export { type LoadModelOptions, clipToT2VLPKeys, CONFIG_METADATA_KEY } from './load.js';

@@ -16,6 +16,7 @@ import { basename } from 'node:path';
 import { readCheckpointFile, readSafetensors, detectCheckpointFormat, type RawTensor } from '../torch/io/index.js';
 import { fromRaw, nn, type DType, type Tensor } from '../torch/index.js';
 import { type T2VLPConfig, inferConfig } from './config.js';
+import { checkFusionComplete, isFusionKey, planLaterStages } from './load-fusion.js';
 import type { T2VLP } from './t2vlp.js';
 
 export interface LoadModelOptions {
@@ -25,22 +26,16 @@ export interface LoadModelOptions {
   dtype?: Extract<DType, 'float32' | 'bfloat16'>;
   /** Throw when keys are missing, unexpected or mis-shaped (default true). */
   strict?: boolean;
+  /**
+   * The fusion encoder (load-fusion.ts): by default the checkpoint decides (all its keys: present;
+   * none: absent; some: an error). `true` on a checkpoint without fusion keys initialises a fresh
+   * one (stage 2 from a stage-1 model); `false` drops it.
+   */
+  fusion?: boolean;
 }
 
 export const CONFIG_METADATA_KEY = 't2vlp_config';
 
-/** Keys of later stages (fusion, downstream heads, tightTransf) that a stage-1 model ignores. */
-const LATER_STAGE = [
-  /^clip\.fusion_transformer\./,
-  /^clip\.fusion_positional_embedding$/,
-  /^clip\.fusion_proj_embedding$/,
-  /^clip\.fusion_logit_bias$/,
-  /^clip\.fusion_match_matrix$/,
-  /^clip\.fusion_unmatch_matrix$/,
-  /^visual_linear\./,
-  /^cross\./,
-  /^similarity_dense\./,
-];
 /** Scalars OpenAI's archive stores beside the weights. */
 const CLIP_EXTRAS = new Set(['input_resolution', 'context_length', 'vocab_size']);
 /** Parameters a model built from CLIP initialises fresh. */
@@ -96,14 +91,24 @@ export async function loadT2VLP(
     if (isT2VLP && !k.startsWith('clip.')) continue;
     shapes.set(isT2VLP ? k.slice(5) : k, v.shape);
   }
-  const cfg = inferConfig(shapes, { ...saved, ...o.config });
-  const keyed = isT2VLP ? raw : clipToT2VLPKeys(raw, cfg);
+  const explicit = { ...saved, ...o.config };
+  const inferred = inferConfig(shapes, explicit);
+  const keyedAll = isT2VLP ? raw : clipToT2VLPKeys(raw, inferred);
+  const plan = planLaterStages(keyedAll.keys(), inferred, o.fusion, explicit);
+  const cfg = plan.config;
   const model = create(cfg);
   const tensors = new Map<string, Tensor>();
   try {
-    for (const [k, v] of keyed) if (!LATER_STAGE.some((r) => r.test(k))) tensors.set(k, fromRaw(v));
+    for (const [k, v] of keyedAll) if (!plan.drop(k)) tensors.set(k, fromRaw(v));
     const report = model.loadStateDict(tensors, { strict: false });
-    const missing = isT2VLP ? report.missing : report.missing.filter((k) => !FRESH_FROM_CLIP.some((r) => r.test(k)));
+    try {
+      checkFusionComplete(report.missing, plan, basename(path));
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    const fresh = (k: string) => (!isT2VLP && FRESH_FROM_CLIP.some((r) => r.test(k))) || (plan.freshFusion && isFusionKey(k));
+    const missing = report.missing.filter((k) => !fresh(k));
     const bad = { ...report, missing };
     if ((o.strict ?? true) && missing.length + report.unexpected.length + report.mismatched.length > 0) {
       model.dispose();

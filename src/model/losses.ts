@@ -17,6 +17,11 @@ export interface GlobalBatchOptions {
    * flowing back to the local slice (`dist.allGatherWithGrad`). Required when worldSize > 1.
    */
   allGather?: (t: Tensor) => Tensor;
+  /**
+   * This process's rank (`dist.rank()`): where its local batch sits in the global one. The fusion
+   * losses need it when worldSize > 1 (a pair's own entry is excluded from its hard negatives).
+   */
+  rank?: number;
 }
 
 /** `t` gathered over the global batch, or `t` itself in a single process. */

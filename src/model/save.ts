@@ -10,6 +10,8 @@ export async function saveT2VLP(model: T2VLP, path: string, extra: Record<string
   await save(path, model.stateDict(), {
     format: 't2vlp',
     [CONFIG_METADATA_KEY]: JSON.stringify(model.config),
+    // Also in the configuration (`fusion`); spelled out for tools that read metadata only.
+    t2vlp_has_fusion: String(model.hasFusion),
     ...extra,
   });
 }

@@ -10,12 +10,27 @@
  *   frames, L2-normalised again.
  * - `encodeText(...).tokens` [B, L, E] are raw per-token features (the ones the alignment loss
  *   uses); `.eot` [B, E] is the raw end-of-text feature; `.embedding` [B, E] is `eot` L2-normalised.
- * - `similarity(t, v)` = exp(logit_scale) · t.embedding · v.embeddingᵀ, rows text, columns video.
+ * - `similarity(t, v)` = exp(logit_scale) · t.embedding · v.embeddingᵀ, rows text, columns video
+ *   (`{ similarity: 'tight' }`: the tightTransf cross encoder's logits instead, tight.ts).
+ *
+ * With the fusion encoder (`hasFusion`: stage-2 and downstream checkpoints, docs/FUSION.md) the
+ * model also offers `stage2Loss`, `retrievalLoss` and `rerank` (fusion-losses.ts, rerank.ts).
  */
-import { F, nn, ones, scope, type DType, type Tensor } from '../torch/index.js';
-import { type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
+import { F, nn, noGrad, ones, scope, type DType, type Tensor } from '../torch/index.js';
+import { type SimilarityKind, type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
 import { CLIP } from './clip.js';
+import { FusionError, type FusionModel } from './fusion.js';
+import {
+  retrievalObjectives,
+  stage2Objectives,
+  type FusionLossOptions,
+  type RetrievalLoss,
+  type Stage2Batch,
+  type Stage2Loss,
+} from './fusion-losses.js';
 import { loadT2VLP, type LoadModelOptions } from './load.js';
+import { rerankRetrieval, type RerankOptions, type RerankResult, type RerankText, type RerankVideo } from './rerank.js';
+import { createTightModules, tightSimilarity, type CrossModel } from './tight.js';
 import { alignLoss, contrastiveLoss, gatherGlobal, textCenters, type GlobalBatchOptions } from './losses.js';
 import { saveT2VLP } from './save.js';
 
@@ -42,6 +57,22 @@ export interface Stage1Batch {
   attentionMask: Tensor;
 }
 
+export interface SimilarityOptions {
+  textMask?: Tensor | null;
+  /** Re-pool the video embedding over these frames (meanP); the cross encoder's key mask (tight). */
+  videoMask?: Tensor | null;
+  /** Which similarity: 'meanP' (loose) or 'tight' (cross encoder); default `config.similarity`. */
+  similarity?: SimilarityKind;
+}
+
+export interface EncodeVideoOptions {
+  /**
+   * Run the visual tower without gradient and detach its middle output, so that only the tube path
+   * is differentiable (stage 2, fixtures README item 8).
+   */
+  detachVisual?: boolean;
+}
+
 export interface Stage1Loss {
   /** contrastive + align, the quantity stage 1 back-propagates. */
   loss: Tensor;
@@ -61,12 +92,40 @@ export function meanPooledVideo(frames: Tensor, videoMask: Tensor): Tensor {
   });
 }
 
+/** The full configuration for user overrides: the fusion encoder defaults to as many blocks as the text tower. */
+function completeConfig(config: Partial<T2VLPConfig>): T2VLPConfig {
+  const c = { ...VIT_B_16, ...config };
+  if (config.fusionLayers === undefined) c.fusionLayers = c.textLayers;
+  c.fusionRunLayers = Math.min(c.fusionRunLayers, c.fusionLayers);
+  return validateConfig(c);
+}
+
 export class T2VLP extends nn.Module {
   clip: CLIP;
+  /** Present with the fusion encoder (reference key `visual_linear.*`); unused by every computation, kept so checkpoints round-trip. */
+  visual_linear: nn.Linear | null = null;
+  /** The tightTransf cross encoder (`cross.*`), present when config.crossLayers > 0. */
+  cross: CrossModel | null = null;
+  /** Scores the cross encoder's pooled output (`similarity_dense.*`). */
+  similarity_dense: nn.Linear | null = null;
 
   constructor(config: Partial<T2VLPConfig> = {}) {
     super();
-    this.clip = new CLIP(validateConfig({ ...VIT_B_16, ...config }));
+    const c = completeConfig(config);
+    this.clip = new CLIP(c);
+    if (c.fusion) {
+      this.visual_linear = new nn.Linear(c.embedDim, c.embedDim);
+      noGrad(() => {
+        this.visual_linear!.weight.normal_(0, 0.02);
+        this.visual_linear!.bias!.zero_();
+      });
+    }
+    if (c.crossLayers > 0) Object.assign(this, createTightModules(c.embedDim, c.crossLayers, c.contextLength));
+  }
+
+  /** Whether the model has the fusion encoder (stage 2, retrieval re-ranking, captioning, QA). */
+  get hasFusion(): boolean {
+    return this.config.fusion && this.clip.fusion_transformer !== null;
   }
 
   get config(): T2VLPConfig {
@@ -113,13 +172,13 @@ export class T2VLP extends nn.Module {
   }
 
   /** frames [B, T, 3, H, W] (normalised), videoMask [B, T] (all frames valid when omitted). */
-  encodeVideo(frames: Tensor, videoMask?: Tensor | null): VideoEncoding {
+  encodeVideo(frames: Tensor, videoMask?: Tensor | null, o: EncodeVideoOptions = {}): VideoEncoding {
     return scope(() => {
       const x = this.#frames(frames);
       const T = this.config.numFrames;
       const B = x.shape[0]! / T;
       const mask = this.#mask(videoMask, B, T, 'encodeVideo: videoMask');
-      const { hidden, middle } = this.clip.encodeImage(x);
+      const { hidden, middle } = o.detachVisual ? noGrad(() => this.clip.encodeImage(x)) : this.clip.encodeImage(x);
       const perFrame = this.#f32(hidden.select(1, 0).reshape(B, T, -1)); // [B, T, E]
       const tubes = this.#f32(this.clip.tubeTokens(middle, mask).tokens); // [B, K, E]
       const m = mask ?? ones([B, T], 'int64');
@@ -142,13 +201,56 @@ export class T2VLP extends nn.Module {
 
   /**
    * The retrieval head's logits [B_text, B_video]. With `videoMask`, the video embedding is
-   * re-pooled from `v.frames` over those frames; otherwise `v.embedding` is used.
+   * re-pooled from `v.frames` over those frames; otherwise `v.embedding` is used. With
+   * `similarity: 'tight'` (or a model whose config.similarity is 'tight'), the tightTransf cross
+   * encoder scores every text × video pair from `t.eot` and `v.frames` instead.
    */
-  similarity(t: TextEncoding, v: VideoEncoding, o: { textMask?: Tensor | null; videoMask?: Tensor | null } = {}): Tensor {
+  similarity(t: TextEncoding, v: VideoEncoding, o: SimilarityOptions = {}): Tensor {
+    const kind = o.similarity ?? this.config.similarity;
+    if (kind === 'tight') return this.#tight(t, v, o.videoMask);
+    if (kind !== 'meanP') throw new RangeError(`similarity: expected 'meanP' or 'tight', got '${String(kind)}'`);
     return scope(() => {
       const video = o.videoMask ? meanPooledVideo(v.frames, o.videoMask) : v.embedding;
       return t.embedding.matmul(video.t()).mul(this.clip.logit_scale.exp().to('float32'));
     });
+  }
+
+  #tight(t: TextEncoding, v: VideoEncoding, videoMask?: Tensor | null): Tensor {
+    if (!this.cross || !this.similarity_dense)
+      throw new FusionError(
+        'NO_FUSION_ENCODER',
+        "similarity: 'tight' needs the tightTransf cross encoder (cross.*, similarity_dense.*), which this model does not have; load a tightTransf checkpoint or use 'meanP'",
+      );
+    const [Nv, T] = v.frames.shape as [number, number];
+    return scope(() => {
+      const mask = this.#mask(videoMask, Nv, T, "similarity('tight'): videoMask") ?? ones([Nv, T], 'int64');
+      const m = { cross: this.cross!, similarity_dense: this.similarity_dense! };
+      return tightSimilarity(m, t.eot, v.frames, mask, this.config.crossHeadMajorMask);
+    });
+  }
+
+  /**
+   * The stage-2 objective (docs/FUSION.md "Stage 2"): masked LM + prefix LM + video-text matching
+   * + alignment, differentiable. `fusionLabels` [B, 1 + T + L] marks masked-LM positions with -1
+   * (`src/data/loader/mlm-labels.ts`). `draws` pins the random choices; across processes pass
+   * `{ worldSize, allGather, rank }` so hard negatives come from the global batch.
+   */
+  stage2Loss(batch: Stage2Batch, o?: FusionLossOptions): Stage2Loss {
+    return stage2Objectives(this, batch, o);
+  }
+
+  /** Retrieval fine-tuning (docs/FUSION.md): VTM (hard negatives) + contrastive + alignment. */
+  retrievalLoss(batch: Stage1Batch, o?: FusionLossOptions): RetrievalLoss {
+    return retrievalObjectives(this, batch, o);
+  }
+
+  /**
+   * Re-ranks the loose similarity `sim` [Nt, Nv] with the fusion encoder's matching probability
+   * (docs/FUSION.md "Retrieval re-ranking"): `{ t2v [Nt, Nv], v2t [Nv, Nt] }`. Memory is bounded by
+   * `sequencesPerChunk`, independent of Nt and Nv.
+   */
+  rerank(sim: Tensor, text: RerankText, video: RerankVideo, o: RerankOptions = {}): RerankResult {
+    return rerankRetrieval(this.clip as unknown as FusionModel, sim, text, video, o);
   }
 
   /**

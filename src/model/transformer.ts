@@ -25,14 +25,15 @@ export class ResidualAttentionBlock extends nn.Module {
   ln_1: nn.LayerNorm;
   mlp: Mlp;
   ln_2: nn.LayerNorm;
-  constructor(width: number, heads: number) {
+  /** `eps`: LayerNorm epsilon (CLIP 1e-5; the tightTransf cross encoder's TF-style LayerNorm 1e-12). */
+  constructor(width: number, heads: number, eps = 1e-5) {
     super();
     this.attn = new nn.MultiheadAttention(width, heads, { batchFirst: true });
-    this.ln_1 = new nn.LayerNorm(width);
+    this.ln_1 = new nn.LayerNorm(width, eps);
     this.mlp = new Mlp(width);
-    this.ln_2 = new nn.LayerNorm(width);
+    this.ln_2 = new nn.LayerNorm(width, eps);
   }
-  /** x [N, L, W]; attnMask additive [L, L] or [N, 1, L, L]. */
+  /** x [N, L, W]; attnMask additive [L, L], [N, 1, L, L] or [N·heads, L, L] (sample-major, as PyTorch). */
   forward(x: Tensor, attnMask?: Tensor | null): Tensor {
     return scope(() => {
       const h = this.ln_1.forward(x);
@@ -57,9 +58,10 @@ export class Transformer extends nn.Module {
     readonly width: number,
     readonly layers: number,
     readonly heads: number,
+    eps = 1e-5,
   ) {
     super();
-    this.resblocks = new nn.ModuleList(Array.from({ length: layers }, () => new ResidualAttentionBlock(width, heads)));
+    this.resblocks = new nn.ModuleList(Array.from({ length: layers }, () => new ResidualAttentionBlock(width, heads, eps)));
   }
   forward(x: Tensor, o: TransformerRunOptions = {}): Tensor {
     const from = o.from ?? 0;
