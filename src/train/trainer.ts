@@ -142,7 +142,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
       for await (const batch of loader.epoch({ signal: o.signal })) {
         const parts = scope(() => {
           const t = batchToTensors(collate(batch.items));
-          const out = objective.compute(model, t, { worldSize: world, allGather: dist.allGatherWithGrad });
+          const out = objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad });
           out.loss.div(s.gradAccum).backward();
           const terms: Record<string, number> = {};
           for (const n of objective.terms) terms[n] = out.terms[n]!.item();

@@ -28,7 +28,7 @@ export const TINY_MODEL: Partial<T2VLPConfig> = {
 };
 
 /** The tiny model with the fusion encoder (which needs embedDim = textWidth; docs/FUSION.md). */
-export const TINY_FUSION_MODEL: Partial<T2VLPConfig> = { ...TINY_MODEL, embedDim: 64, fusion: true };
+export const TINY_FUSION_MODEL: Partial<T2VLPConfig> = { ...TINY_MODEL, textWidth: 32, fusion: true };
 
 export const TINY_SETTINGS: TrainSettings = {
   ...PRESETS.demo!,
