@@ -5,7 +5,7 @@
  * to do instead.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -54,8 +54,13 @@ describe('t2vlp train with the fusion objectives', () => {
     assert.equal(last.objective, 'fusion');
     assert.equal(last.steps, 2);
     assert.ok(Number.isFinite(last.finalLoss));
-    const steps = r.err.split('\n').filter((l) => l.startsWith('{"type":"step"')).map((l) => JSON.parse(l) as Record<string, number>);
-    for (const k of ['vtm', 'mlm', 'plm', 'align']) assert.equal(typeof steps.at(-1)![k], 'number', `step record has ${k}`);
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number | string>)
+      .filter((l) => l.type === 'step');
+    assert.equal(steps.length, 2);
+    for (const k of ['loss', 'vtm', 'mlm', 'plm', 'align']) assert.equal(typeof steps[1]![k], 'number', `the metrics file's step record has ${k}`);
     const trained = await T2VLP.load(join(out, 'model.safetensors'));
     try {
       assert.equal(trained.hasFusion, true);
