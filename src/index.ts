@@ -7,7 +7,8 @@
  * - Data: `ClipTokenizer`, video decoding and CLIP preprocessing, dataset readers, the loader,
  *   the synthetic dataset generator.
  * - Evaluation: `retrievalMetrics` and the retrieval evaluation of a model on a split.
- * - Training: the stage-1 / retrieval training loop, presets, checkpoints, multi-process launch.
+ * - Training: one loop for stage 1, stage 2 (fusion) and retrieval fine-tuning (the preset's
+ *   objective), presets, checkpoints, multi-process launch.
  * - The tensor layer: `tensor`, `scope`, `nn`, `optim`, `F`, `dist` and friends, PyTorch-shaped.
  */
 export * from './torch/index.js';
@@ -48,9 +49,14 @@ export {
 export * from './data/index.js';
 export * from './eval/index.js';
 export {
+  trainModel,
   trainStage1,
   PRESETS,
   DEMO_MODEL,
+  OBJECTIVES,
+  OBJECTIVE_SPECS,
+  STAGE1_NEW_MODULES,
+  FUSION_NEW_MODULES,
   parameterGroups,
   saveTrainingCheckpoint,
   loadTrainingCheckpoint,
@@ -61,4 +67,6 @@ export {
   type TrainSettings,
   type TrainRunOptions,
   type TrainResult,
+  type Objective,
+  type ObjectiveSpec,
 } from './train/index.js';
