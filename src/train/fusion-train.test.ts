@@ -2,7 +2,7 @@
  * The fusion objectives in the training loop, on the tiny generated dataset: stage-2 training
  * (vtm + mlm + plm + align) lowers each of its four losses; retrieval fine-tuning with VTM
  * (vtm + sim + align) followed by the fusion encoder's re-ranking does not rank worse than the
- * loose similarity; the objectives that need the fusion encoder refuse a model without it.
+ * loose similarity (R@1 on the training videos); `rerank: 0` turns re-ranking off; the objectives that need the fusion encoder refuse a model without it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -26,9 +26,10 @@ const train = await loadMsrvtt({ dataDir, videoDir: join(dataDir, 'videos'), spl
 const videos = new CachingVideoReader({ maxFrames: 4, featureFramerate: 2, imageSize: 32 });
 const tmp = () => mkdtempSync(join(tmpdir(), 't2vlp-fusion-'));
 
-const STAGE1: TrainSettings = { ...TINY_SETTINGS, model: TINY_FUSION_MODEL };
-const STAGE2: TrainSettings = { ...STAGE1, objective: 'fusion', newModulePatterns: FUSION_NEW_MODULES, newModuleLr: 1e-3 };
-const RETRIEVAL: TrainSettings = { ...STAGE2, objective: 'retrieval', lr: 5e-4, newModuleLr: 5e-4, warmup: 0 };
+// Stage 1 at 3e-4: at the tiny preset's 1e-3 the tiny model often settles on the uniform ranking.
+const STAGE1: TrainSettings = { ...TINY_SETTINGS, lr: 3e-4, model: TINY_FUSION_MODEL };
+const STAGE2: TrainSettings = { ...TINY_SETTINGS, model: TINY_FUSION_MODEL, objective: 'fusion', newModulePatterns: FUSION_NEW_MODULES, newModuleLr: 1e-3 };
+const RETRIEVAL: TrainSettings = { ...STAGE2, objective: 'retrieval', lr: 5e-4, newModuleLr: 1e-3, warmup: 0 };
 
 const run = (model: T2VLP, settings: TrainSettings) =>
   trainModel({ model, samples: train.samples, tokenizer, videos, settings, outDir: tmp(), progress: new Progress({ quiet: true }) });
@@ -64,9 +65,9 @@ describe('fusion objectives in the training loop', () => {
     const oneCaption = { ...train, samples: train.samples.filter((_, i) => i % 2 === 0) }; // one caption per video
     const reader = new VideoReader({ maxFrames: 4, featureFramerate: 2, imageSize: 32 });
     try {
+      // Stage 1, then fine-tuning with VTM (fresh fusion parameters: stage 2 is left out to keep the test short).
       await run(model, { ...STAGE1, epochs: 20 });
-      await run(model, { ...STAGE2, epochs: 2 });
-      const r = await run(model, { ...RETRIEVAL, epochs: 12 });
+      const r = await run(model, { ...RETRIEVAL, epochs: 24 });
       assert.deepEqual(Object.keys(r.terms).sort(), ['align', 'contrastive', 'vtm']);
       const e = await evaluateRetrieval(model, oneCaption, { tokenizer, videoReader: reader, maxWords: 16 });
       assert.ok(e.reranked, 'a model with the fusion encoder is re-ranked by default');

@@ -17,7 +17,7 @@ import type { Command } from '../command.js';
 import { readSplit, trainingVideoReader } from '../setup.js';
 
 /** Stage-2 epochs of the demo: enough for the matching head to beat the loose ranking on the synthetic set. */
-const DEMO_FUSION_EPOCHS = 4;
+const DEMO_FUSION_EPOCHS = 2;
 
 const spec: CommandSpec = {
   name: 'demo',
