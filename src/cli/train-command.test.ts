@@ -12,7 +12,7 @@ describe('t2vlp train / demo arguments', () => {
   test('--help lists the options with their defaults', async () => {
     const r = await capture(['train', '--help']);
     assert.equal(r.code, 0);
-    assert.match(r.out, /--preset\s+hyper-parameter defaults \(default: stage1\)/);
+    assert.match(r.out, /--preset\s+hyper-parameter defaults and objective \(stage1: sim\+align; fusion: vtm\+mlm\+plm\+align; .*\(default: stage1\)/);
     assert.match(r.out, /--nproc/);
     assert.match(r.out, /--objective\s+what to back-propagate, if not the preset's/);
     assert.match(r.out, /--preset stage1\|fusion\|msrvtt\|lsmdc\|didemo\|demo/);
