@@ -48,6 +48,19 @@ export interface T2VLPConfig {
   similarity: SimilarityKind;
 }
 
+/**
+ * Configuration keys of the heads that do not change `encodeVideo` / `encodeText` (the fusion and
+ * cross encoders): embeddings made by a stage-1 model stay valid for its stage-2 or retrieval model.
+ */
+export const HEAD_CONFIG_KEYS: readonly (keyof T2VLPConfig)[] = [
+  'fusion',
+  'fusionLayers',
+  'fusionRunLayers',
+  'crossLayers',
+  'crossHeadMajorMask',
+  'similarity',
+];
+
 /** 'meanP': cosine of mean-pooled frames and the text feature; 'tight': the tightTransf cross encoder. */
 export type SimilarityKind = 'meanP' | 'tight';
 

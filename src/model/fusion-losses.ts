@@ -113,7 +113,9 @@ function drawHard(sim: Tensor, offset: number): number[] {
       const [B, N] = sim.shape as [number, number];
       if (N < 2) throw new FusionError('BAD_FUSION_INPUT', `hard negatives need a (global) batch of at least 2 pairs, got ${N}`);
       const own = arange(B).add(offset).reshape(B, 1);
-      const p = sim.softmax(1).scatter(1, own, zeros([B, 1]));
+      // Excluding the own entry before the softmax draws from the same distribution as zeroing it
+      // after (multinomial renormalises), and cannot leave a row of zeros when the own pair dominates.
+      const p = sim.scatter(1, own, full([B, 1], -Infinity)).softmax(1);
       return Array.from(multinomial(p, 1).reshape(B).toArray() as BigInt64Array, Number);
     }),
   );
@@ -145,6 +147,8 @@ function vtmLoss(
     attentionMask: g(local.attentionMask.to('float32')),
   };
   const N = all.frames.shape[0]!;
+  // The similarity the hard negatives are drawn from: exp(logit_scale)·cos of the meanP video
+  // embedding and the text feature, local rows against the global batch, without gradient.
   const sim = noGrad(() => {
     const scale = model.clip.logit_scale.exp().to('float32');
     const t2v = F.normalize(eot, 2, -1).matmul(g(videoEmbedding).t()).mul(scale); // [B, N]
@@ -156,6 +160,10 @@ function vtmLoss(
   const v2tHard = o?.draws?.v2tHard ?? drawHard(sim.v2t, offset);
   checkIndices(t2vHard, B, N, 't2vHard', where);
   checkIndices(v2tHard, B, N, 'v2tHard', where);
+  if (trace) {
+    trace('random.t2v_hard_idx', tensor(t2vHard, undefined, 'int64'));
+    trace('random.v2t_hard_idx', tensor(v2tHard, undefined, 'int64'));
+  }
   const vid: number[] = [];
   const txt: number[] = [];
   for (let i = 0; i < B; i++) {
@@ -202,6 +210,14 @@ export function stage2Objectives(model: T2VLP, batch: Stage2Batch, o?: FusionLos
         `${where}: fusionLabels must be [B, 1 + T + L] = [${B}, ${1 + T + L}] ([videoMask[:, 0], videoMask, attentionMask] with masked-LM positions -1), got [${labels.shape.join(', ')}]`,
       );
     const trace = o?.trace;
+    // PLM windows (step 2), drawn or checked before any computation.
+    const lengths = Array.from(attentionMask.to('int64').sum(1).toArray() as BigInt64Array, Number);
+    const starts = o?.draws?.plmStart ?? lengths.map((n) => (n >= 2 ? Number(randint(0, n - 1, [1]).item()) : 0));
+    if (starts.length !== B || starts.some((s, i) => !Number.isInteger(s) || s < 0 || (lengths[i]! >= 2 && s > lengths[i]! - 2)))
+      throw new FusionError(
+        'BAD_FUSION_INPUT',
+        `${where}: draws.plmStart must hold ${B} integers, each in [0, n - 2] for its caption of n tokens (n = ${lengths.join(', ')}), got [${starts.join(', ')}]`,
+      );
     // Frames, text and eot enter the fusion branches detached; the tube path stays differentiable.
     const v = model.encodeVideo(batch.video, videoMask, { detachVisual: true });
     const frames = v.frames.detach();
@@ -248,10 +264,6 @@ export function stage2Objectives(model: T2VLP, batch: Stage2Batch, o?: FusionLos
       trace?.('fusion.plm.output', out);
       const all = vocabLogits(m, out.narrow(1, P, L - 1), model.training); // [B, L-1, V]
       trace?.('plm.scores_all', all);
-      const lengths = Array.from(attentionMask.to('int64').sum(1).toArray() as BigInt64Array, Number);
-      const starts = o?.draws?.plmStart ?? lengths.map((n) => (n >= 2 ? Number(randint(0, n - 1, [1]).item()) : 0));
-      if (starts.length !== B || starts.some((s, i) => !Number.isInteger(s) || s < 0 || (lengths[i]! >= 2 && s > lengths[i]! - 2)))
-        throw new FusionError('BAD_FUSION_INPUT', `${where}: draws.plmStart must hold ${B} integers, each in [0, n - 2] for its caption of n tokens (n = ${lengths.join(', ')}), got [${starts.join(', ')}]`);
       const rows: Tensor[] = [];
       const targets: Tensor[] = [];
       for (let i = 0; i < B; i++) {

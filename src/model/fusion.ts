@@ -122,7 +122,8 @@ export function keyMask(valid: Tensor): Tensor {
 /** Input of the fusion transformer: [v_sep, frames, tubes, text] + fusion_positional_embedding: [N, S, E]. */
 export function fusionInput(m: FusionModel, vsep: Tensor, frames: Tensor, tubes: Tensor, text: Tensor): Tensor {
   return scope(() => {
-    const x = cat([vsep, frames, tubes, text], 1);
+    const dtype = m.fusion_positional_embedding.dtype; // bfloat16 models run the fusion encoder in bfloat16
+    const x = cat([vsep, frames, tubes, text], 1).to(dtype);
     const S = x.shape[1]!;
     if (S > m.config.contextLength)
       throw new FusionError('BAD_FUSION_INPUT', `fusion: sequence of ${S} positions exceeds the positional table (${m.config.contextLength})`);
@@ -142,7 +143,8 @@ export function runFusion(m: FusionModel, x: Tensor, mask: Tensor): Tensor {
 export function vocabLogits(m: FusionModel, h: Tensor, training: boolean, dropoutP = HEAD_DROPOUT): Tensor {
   return scope(() => {
     const weight = m.fusion_proj_embedding.matmul(m.token_embedding.weight.t()); // [E, V]
-    return F.dropout(h, dropoutP, training).matmul(weight).add(m.fusion_logit_bias);
+    const logits = F.dropout(h.to(weight.dtype), dropoutP, training).matmul(weight).add(m.fusion_logit_bias);
+    return logits.dtype === 'float32' ? logits : logits.to('float32');
   });
 }
 
@@ -156,15 +158,16 @@ export function vocabLogits(m: FusionModel, h: Tensor, training: boolean, dropou
 export function matchLogits(m: FusionModel, out: Tensor, valid: Tensor, groupSize: number, training: boolean): Tensor {
   return scope(() => {
     const [N, S, E] = out.shape as [number, number, number];
+    const f32 = (t: Tensor) => (t.dtype === 'float32' ? t : t.to('float32'));
     if (N % groupSize !== 0) throw new RangeError(`matchLogits: ${N} sequences are not whole groups of ${groupSize}`);
     const last = valid.mul(arange(S, undefined, 1, 'float32')).argmax(1); // [N]
-    const v = F.normalize(out.select(1, 0), 2, -1); // [N, E]
-    const t = out.index([arange(N), last]).reshape(N / groupSize, groupSize, E);
+    const v = F.normalize(f32(out.select(1, 0)), 2, -1); // [N, E]
+    const t = f32(out.index([arange(N), last])).reshape(N / groupSize, groupSize, E);
     const tn = t.div(t.norm(2, 1, true)).reshape(N, E);
     const vd = F.dropout(v, HEAD_DROPOUT, training);
     const td = F.dropout(tn, HEAD_DROPOUT, training);
-    const unmatch = vd.matmul(m.fusion_unmatch_matrix).mul(td).sum(-1);
-    const match = vd.matmul(m.fusion_match_matrix).mul(td).sum(-1);
+    const unmatch = vd.matmul(f32(m.fusion_unmatch_matrix)).mul(td).sum(-1);
+    const match = vd.matmul(f32(m.fusion_match_matrix)).mul(td).sum(-1);
     return cat([unmatch.unsqueeze(1), match.unsqueeze(1)], 1);
   });
 }

@@ -27,6 +27,6 @@ export { CrossModel } from './tight.js';
 export { CLIP, type TubeOutput } from './clip.js';
 export { VisualTransformer, type VisualOutput } from './visual.js';
 export { Transformer, ResidualAttentionBlock, Mlp } from './transformer.js';
-export { type T2VLPConfig, type SimilarityKind, VIT_B_16, inferConfig, validateConfig, ConfigError } from './config.js';
+export { type T2VLPConfig, type SimilarityKind, HEAD_CONFIG_KEYS, VIT_B_16, inferConfig, validateConfig, ConfigError } from './config.js';
 export { contrastiveLoss, textCenters, alignLoss, gatherGlobal, type GlobalBatchOptions } from './losses.js';
 export { type LoadModelOptions, clipToT2VLPKeys, CONFIG_METADATA_KEY } from './load.js';

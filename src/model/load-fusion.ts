@@ -7,7 +7,7 @@
  * - the tightTransf cross encoder (`cross.*`, `similarity_dense.*`): present when its keys are,
  *   and then the model's default similarity is 'tight'.
  */
-import type { T2VLPConfig } from './config.js';
+import { type T2VLPConfig, validateConfig } from './config.js';
 import { FusionError } from './fusion.js';
 
 export const FUSION_KEYS = [
@@ -56,10 +56,11 @@ export function planLaterStages(
     fusionLayers,
     fusionRunLayers: Math.min(cfg.fusionRunLayers, fusionLayers),
     crossLayers,
-    similarity: crossLayers > 0 ? (explicit.similarity ?? 'tight') : 'meanP',
+    // 'tight' without the cross encoder's keys is left for validateConfig to reject.
+    similarity: explicit.similarity ?? (crossLayers > 0 ? 'tight' : 'meanP'),
   };
   return {
-    config,
+    config: validateConfig(config),
     freshFusion: withFusion && !hasFusionKeys,
     drop: (k) => (!withFusion && isFusionKey(k)) || (crossLayers === 0 && isCrossKey(k)),
   };

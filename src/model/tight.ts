@@ -52,20 +52,45 @@ export class CrossModel extends nn.Module {
   }
 
   /**
-   * x [N, S, W] (already concatenated), mask [N, S] (1 = valid key) → pooled [N, W].
+   * Sequence output [N, S, W] of x [N, S, W] (already concatenated), mask [N, S] (1 = valid key).
    * `headMajorMask` reproduces the reference's mask repetition quirk (docs/QUIRKS.md).
    */
-  forward(x: Tensor, mask: Tensor, headMajorMask: boolean): Tensor {
+  encode(x: Tensor, mask: Tensor, headMajorMask: boolean): Tensor {
     return scope(() => {
       const [N, S] = x.shape as [number, number];
-      const h = x.add(this.embeddings.position_embeddings.weight.narrow(0, 0, S));
+      const pos = this.embeddings.position_embeddings.weight;
+      const h = x.to(pos.dtype).add(pos.narrow(0, 0, S));
       const add = ones([N, 1, S]).sub(mask.to('float32').reshape(N, 1, S)).mul(MASKED).expand(N, S, S);
       const heads = this.transformer.heads;
       const attnMask = headMajorMask ? add.repeat(heads, 1, 1) : add.reshape(N, 1, S, S);
-      const out = this.transformer.forward(h, { attnMask });
+      return this.transformer.forward(h, { attnMask });
+    });
+  }
+
+  /** Pooled output [N, W]: ln_pool, first token, dense, QuickGELU. */
+  forward(x: Tensor, mask: Tensor, headMajorMask: boolean): Tensor {
+    return scope(() => {
+      const out = this.encode(x, mask, headMajorMask);
       return F.quickGelu(this.pooler.dense.forward(this.pooler.ln_pool.forward(out).select(1, 0)));
     });
   }
+}
+
+/**
+ * The cross encoder's input for all pairs of texts eot [n, E] and videos frames [Nv, T, E], text-major:
+ * x = [eot, frames] [n·Nv, 1 + T, E], mask = [1, videoMask] [n·Nv, 1 + T].
+ */
+export function tightInput(eot: Tensor, frames: Tensor, videoMask: Tensor): { x: Tensor; mask: Tensor } {
+  return scope(() => {
+    const n = eot.shape[0]!;
+    const [Nv, T, E] = frames.shape as [number, number, number];
+    const text = eot.reshape(n, 1, 1, E).expand(n, Nv, 1, E);
+    const video = frames.reshape(1, Nv, T, E).expand(n, Nv, T, E);
+    const x = cat([text, video], 2).reshape(n * Nv, 1 + T, E);
+    const vm = videoMask.to('float32').reshape(1, Nv, T).expand(n, Nv, T);
+    const mask = cat([full([n, Nv, 1], 1), vm], 2).reshape(n * Nv, 1 + T);
+    return { x, mask };
+  });
 }
 
 /** The cross encoder and its scoring layer, as the model holds them. */
@@ -94,20 +119,16 @@ const PAIRS_PER_CHUNK = 1024;
 export function tightSimilarity(m: TightModules, eot: Tensor, frames: Tensor, videoMask: Tensor, headMajorMask: boolean): Tensor {
   return scope(() => {
     const Nt = eot.shape[0]!;
-    const [Nv, T, E] = frames.shape as [number, number, number];
+    const Nv = frames.shape[0]!;
     const textsPerChunk = headMajorMask ? Nt : Math.max(1, Math.floor(PAIRS_PER_CHUNK / Nv));
     const rows: Tensor[] = [];
     for (let t0 = 0; t0 < Nt; t0 += textsPerChunk) {
       const n = Math.min(textsPerChunk, Nt - t0);
       rows.push(
         scope(() => {
-          const text = eot.narrow(0, t0, n).reshape(n, 1, 1, E).expand(n, Nv, 1, E);
-          const video = frames.reshape(1, Nv, T, E).expand(n, Nv, T, E);
-          const x = cat([text, video], 2).reshape(n * Nv, 1 + T, E);
-          const vm = videoMask.to('float32').reshape(1, Nv, T).expand(n, Nv, T);
-          const mask = cat([full([n, Nv, 1], 1), vm], 2).reshape(n * Nv, 1 + T);
+          const { x, mask } = tightInput(eot.narrow(0, t0, n), frames, videoMask);
           const pooled = m.cross.forward(x, mask, headMajorMask);
-          return m.similarity_dense.forward(pooled).reshape(n, Nv);
+          return m.similarity_dense.forward(pooled).reshape(n, Nv).to('float32');
         }),
       );
     }

@@ -128,4 +128,9 @@ describe('searchVideos', () => {
       message: /was encoded by a different model \(embedDim 16 vs 32\)/,
     });
   });
+
+  test('an index from the same towers with other heads (stage 1 vs stage 2) is accepted', () => {
+    const stage2 = { ...index, modelConfig: { ...model.config, fusion: true, fusionLayers: 12, similarity: 'tight' as const, crossLayers: 2 } };
+    assert.equal(searchVideos(model, tokenizer, stage2, 'a square', 2).hits.length, 2);
+  });
 });

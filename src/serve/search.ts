@@ -5,7 +5,7 @@
  * decreasing score order (ties by index order, so results are deterministic).
  */
 import type { ClipTokenizer } from '../data/index.js';
-import type { T2VLP } from '../model/index.js';
+import { HEAD_CONFIG_KEYS, type T2VLP } from '../model/index.js';
 import { noGrad, scope, tensor } from '../torch/index.js';
 import type { EmbeddingsData } from './embeddings.js';
 import { ServeError } from './errors.js';
@@ -36,7 +36,9 @@ export function checkIndexForModel(index: EmbeddingsData, model: T2VLP, name = '
     );
   const cfg = model.config as unknown as Record<string, unknown>;
   const saved = index.modelConfig as unknown as Record<string, unknown>;
-  const differ = Object.keys(saved).filter((k) => k in cfg && saved[k] !== cfg[k]);
+  // The fusion / cross-encoder heads do not change the embeddings (HEAD_CONFIG_KEYS).
+  const heads = new Set<string>(HEAD_CONFIG_KEYS);
+  const differ = Object.keys(saved).filter((k) => k in cfg && !heads.has(k) && saved[k] !== cfg[k]);
   if (index.dim !== model.config.embedDim || differ.length)
     throw new ServeError(
       'INDEX_MISMATCH',
