@@ -9,7 +9,8 @@
  * - Evaluation: `retrievalMetrics` and the retrieval evaluation of a model on a split.
  * - Inference: loading a model for inference, batched encoding of video files and texts,
  *   embeddings files, text-to-video search over them.
- * - Training: the stage-1 / retrieval training loop, presets, checkpoints, multi-process launch.
+ * - Training: one loop for stage 1, stage 2 (fusion) and retrieval fine-tuning (the preset's
+ *   objective), presets, checkpoints, multi-process launch.
  * - Library and service: the moment index of a video folder (`MomentIndex`, `indexLibrary`,
  *   `searchMoments`) and the HTTP search service with its page (`startService`).
  * - The tensor layer (exported once, at the top level): `tensor`, `scope`, `nn`, `optim`, `F`,
@@ -63,9 +64,14 @@ export * from './data/index.js';
 export * from './eval/index.js';
 export * from './inference/index.js';
 export {
+  trainModel,
   trainStage1,
   PRESETS,
   DEMO_MODEL,
+  OBJECTIVES,
+  OBJECTIVE_SPECS,
+  STAGE1_NEW_MODULES,
+  FUSION_NEW_MODULES,
   parameterGroups,
   saveTrainingCheckpoint,
   loadTrainingCheckpoint,
@@ -75,6 +81,8 @@ export {
   type TrainSettings,
   type TrainRunOptions,
   type TrainResult,
+  type Objective,
+  type ObjectiveSpec,
 } from './train/index.js';
 export {
   MomentIndex,

@@ -345,6 +345,53 @@ describe('t2vlp eval', () => {
   });
 });
 
+describe('t2vlp eval with the fusion encoder', () => {
+  let fusionCkpt: string;
+  before(async () => {
+    fusionCkpt = join(dir, 'tiny-fusion.safetensors');
+    const m = new T2VLP({ ...TINY_CONFIG, embedDim: 64, fusion: true });
+    await m.save(fusionCkpt);
+    m.dispose();
+  });
+
+  test('prints the loose and the re-ranked rows, with a progress line for the re-ranking', async () => {
+    const r = await cli('eval', '--checkpoint', fusionCkpt, '--data', data, '--batch', '2');
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n');
+    assert.match(lines[2]!, /^t2v loose /);
+    assert.match(lines[3]!, /^v2t loose /);
+    assert.match(lines[4]!, /^t2v re-ranked \(top 2\) /, 'K = 32 capped at the 2 candidates');
+    assert.match(lines[5]!, /^v2t re-ranked \(top 2\) /);
+    assert.match(lines[6]!, /^chance /);
+    assert.match(r.err, /rerank: 4\/4 queries/);
+    const j = JSON.parse((await cli('eval', '--checkpoint', fusionCkpt, '--data', data, '--json', '--quiet')).out) as {
+      t2v: { R1: number };
+      rerank: { topK: number; t2v: Record<string, number>; v2t: Record<string, number> } | null;
+    };
+    assert.equal(j.rerank?.topK, 2);
+    for (const k of ['R1', 'R5', 'R10', 'MedianR', 'MeanR', 'numQueries']) {
+      assert.equal(typeof j.rerank.t2v[k], 'number', `rerank.t2v.${k}`);
+      assert.equal(typeof j.rerank.v2t[k], 'number', `rerank.v2t.${k}`);
+    }
+  });
+
+  test('--rerank 0 disables the re-ranking; --rerank on a stage-1 checkpoint is refused', async () => {
+    const r = await cli('eval', '--checkpoint', fusionCkpt, '--data', data, '--rerank', '0', '--quiet');
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out, /re-ranked/);
+    assert.match(r.out, /^t2v /m);
+    assert.match(r.out, /re-ranking off: --rerank 0/);
+    const j = JSON.parse((await cli('eval', '--checkpoint', fusionCkpt, '--data', data, '--rerank', '0', '--json', '--quiet')).out) as { rerank: unknown };
+    assert.equal(j.rerank, null);
+    const bad = await cli('eval', '--checkpoint', ckpt, '--data', data, '--rerank', '4', '--quiet');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--rerank 4 needs the fusion encoder, but '.*tiny.safetensors' is a stage-1 checkpoint; pass --rerank 0/);
+    const neg = await cli('eval', '--checkpoint', fusionCkpt, '--data', data, '--rerank', '-1');
+    assert.equal(neg.code, 2);
+    assert.match(neg.err, /--rerank must be 0 \(off\) or more, got -1/);
+  });
+});
+
 describe('--help', () => {
   const options: Record<string, string[]> = {
     'generate-data': ['--out', '--videos', '--frames', '--size', '--seed', '--captions'],
@@ -360,7 +407,7 @@ describe('--help', () => {
       '--fps',
     ],
     search: ['--checkpoint', '--index', '--query', '--top', '--json'],
-    eval: ['--checkpoint', '--data', '--split', '--dataset', '--batch', '--json'],
+    eval: ['--checkpoint', '--data', '--split', '--dataset', '--batch', '--rerank', '--json'],
   };
   for (const [name, opts] of Object.entries(options))
     test(name, async () => {

@@ -1,9 +1,10 @@
 /**
- * `t2vlp demo` end to end on a small generated dataset (30 videos, 2 + 1 epochs): the table, the
- * query answer, and the final JSON line in the documented shape.
+ * `t2vlp demo` end to end on a small generated dataset (30 videos, 2 + 1 + 1 epochs: stage 1,
+ * stage 2, retrieval fine-tuning): the table with the loose and the re-ranked rows, the query
+ * answer, and the final JSON line in the documented shape.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,30 +12,48 @@ import { runCli } from './testing/run-cli.js';
 
 test('demo --json prints the retrieval table, a query answer and one JSON object last', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 't2vlp-demo-')), 'demo');
-  const r = await runCli(['demo', '--dir', dir, '--videos', '30', '--epochs', '2', '--finetune-epochs', '1', '--batch-size', '8', '--json', '--quiet']);
+  const r = await runCli(['demo', '--dir', dir, '--videos', '30', '--epochs', '2', '--fusion-epochs', '1', '--finetune-epochs', '1', '--batch-size', '8', '--json', '--quiet']);
   assert.equal(r.code, 0, r.err);
   const text = r.out;
   const out = r.out.split('\n');
   assert.match(text, /text→video/);
   assert.match(text, /video→text/);
   assert.match(text, /chance/);
+  assert.match(text, /^text→video re-ranked \(top 6\) /m, 'K = 32 capped at the 6 test videos');
+  assert.match(text, /^video→text re-ranked \(top 6\) /m);
   assert.match(text, /query: "/);
   const last = JSON.parse(out.at(-1)!) as {
-    retrieval: { t2v: Record<string, number>; v2t: Record<string, number>; untrained: { t2v: Record<string, number> }; chance: { R1: number } };
+    retrieval: {
+      t2v: Record<string, number>;
+      v2t: Record<string, number>;
+      untrained: { t2v: Record<string, number> };
+      chance: { R1: number };
+      reranked: { topK: number; t2v: Record<string, number>; v2t: Record<string, number> };
+    };
+    training: Record<'stage1' | 'fusion' | 'retrieval', { steps: number; first: number; last: number }>;
     seconds: number;
   };
   for (const k of ['R1', 'R5', 'R10', 'MedianR']) {
     assert.equal(typeof last.retrieval.t2v[k], 'number', `t2v.${k}`);
     assert.equal(typeof last.retrieval.v2t[k], 'number', `v2t.${k}`);
     assert.equal(typeof last.retrieval.untrained.t2v[k], 'number', `untrained.t2v.${k}`);
+    assert.equal(typeof last.retrieval.reranked.t2v[k], 'number', `reranked.t2v.${k}`);
+    assert.equal(typeof last.retrieval.reranked.v2t[k], 'number', `reranked.v2t.${k}`);
   }
+  assert.equal(last.retrieval.reranked.topK, 6);
+  for (const stage of ['stage1', 'fusion', 'retrieval'] as const) {
+    assert.ok(last.training[stage].steps > 0, `${stage} ran`);
+    assert.ok(Number.isFinite(last.training[stage].last), `${stage} final loss`);
+  }
+  assert.ok(existsSync(join(dir, 'retrieval', 'model.safetensors')), 'the fine-tuned checkpoint stays under retrieval/');
+  assert.ok(existsSync(join(dir, 'fusion', 'model.safetensors')), 'the stage-2 checkpoint under fusion/');
   assert.ok(Math.abs(last.retrieval.chance.R1 - 100 / 6) < 1e-9, 'chance R@1 over the 6 test videos');
   assert.ok(last.seconds > 0);
 });
 
 test('demo --query ranks the test videos for that text', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 't2vlp-demo-')), 'demo');
-  const r = await runCli(['demo', '--dir', dir, '--videos', '30', '--epochs', '1', '--finetune-epochs', '1', '--batch-size', '8', '--query', 'a red circle moves left', '--json', '--quiet']);
+  const r = await runCli(['demo', '--dir', dir, '--videos', '30', '--epochs', '1', '--fusion-epochs', '1', '--finetune-epochs', '1', '--batch-size', '8', '--query', 'a red circle moves left', '--json', '--quiet']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /query: "a red circle moves left"/);
   const last = JSON.parse(r.out.split('\n').at(-1)!) as { query: { text: string; top: { videoId: string; score: number }[] } };

@@ -12,11 +12,15 @@ describe('t2vlp train / demo arguments', () => {
   test('--help lists the options with their defaults', async () => {
     const r = await capture(['train', '--help']);
     assert.equal(r.code, 0);
-    assert.match(r.out, /--preset\s+hyper-parameter defaults \(default: stage1\)/);
+    assert.match(r.out, /--preset\s+hyper-parameter defaults and objective \(stage1: sim\+align; fusion: vtm\+mlm\+plm\+align; .*\(default: stage1\)/);
     assert.match(r.out, /--nproc/);
+    assert.match(r.out, /--objective\s+what to back-propagate, if not the preset's/);
+    assert.match(r.out, /--preset stage1\|fusion\|msrvtt\|lsmdc\|didemo\|demo/);
     const d = await capture(['demo', '--help']);
     assert.equal(d.code, 0);
     assert.match(d.out, /--finetune-epochs/);
+    assert.match(d.out, /--fusion-epochs/);
+    assert.match(d.out, /--rerank/);
   });
 
   test('missing and bad options are one line with exit code 2', async () => {
@@ -25,7 +29,7 @@ describe('t2vlp train / demo arguments', () => {
     assert.equal(r.err, 't2vlp train: --data is required');
     r = await capture(['train', '--data', '/tmp', '--out', '/tmp/x', '--preset', 'nope']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /--preset must be one of stage1, msrvtt, lsmdc, didemo, demo; got 'nope'/);
+    assert.match(r.err, /--preset must be one of stage1, fusion, msrvtt, lsmdc, didemo, demo; got 'nope'/);
     r = await capture(['train', '--bogus']);
     assert.equal(r.code, 2);
     assert.match(r.err, /unknown option --bogus/);

@@ -1,8 +1,10 @@
 /**
  * Evaluation: retrieval metrics (R@K, median and mean rank) for one caption per video and for
- * several, and their text table. Pure TypeScript on plain arrays; a Tensor similarity goes in as
- * `{ data: t.toArray(), shape: t.shape }`. Caption metrics (BLEU, METEOR, ROUGE-L, CIDEr-D and
- * the PTB tokenization of the COCO caption toolkit) are in caption/. QA accuracy (overall and per answer type) is in qa-accuracy.ts.
+ * several, their text table, and the evaluation of a model on a split (loose similarity, then
+ * the fusion encoder's re-ranking). The metrics are pure TypeScript on plain arrays; a Tensor
+ * similarity goes in as `{ data: t.toArray(), shape: t.shape }`. Caption metrics (BLEU, METEOR,
+ * ROUGE-L, CIDEr-D and the PTB tokenization of the COCO caption toolkit) are in caption/; QA
+ * accuracy (overall and per answer type) is in qa-accuracy.ts.
  */
 export {
   RetrievalMetricsError,
@@ -33,7 +35,14 @@ export {
   type RetrievalTableRow,
   type RetrievalTableOptions,
 } from './format-retrieval-table.js';
-export { evaluateRetrieval, type RetrievalEvalOptions, type RetrievalEvalResult } from './retrieval-eval.js';
+export {
+  evaluateRetrieval,
+  DEFAULT_RERANK_TOP_K,
+  type RetrievalEvalOptions,
+  type RetrievalEvalResult,
+  type RerankedRetrieval,
+} from './retrieval-eval.js';
+export { rerankSimilarity, type RerankInputs, type RerankPassOptions, type RerankPass } from './rerank-eval.js';
 export {
   captionMetrics,
   ptbTokenize,

@@ -1,6 +1,7 @@
-/** Training: the stage-1 loop, presets, parameter groups, checkpoints, progress and launching. */
-export { trainStage1, type TrainRunOptions, type TrainResult } from './trainer.js';
-export { PRESETS, DEMO_MODEL, type TrainSettings } from './presets.js';
+/** Training: the loop (every objective), presets, parameter groups, checkpoints, progress and launching. */
+export { trainModel, trainStage1, type TrainRunOptions, type TrainResult } from './trainer.js';
+export { PRESETS, DEMO_MODEL, STAGE1_NEW_MODULES, FUSION_NEW_MODULES, type TrainSettings } from './presets.js';
+export { OBJECTIVES, OBJECTIVE_SPECS, type Objective, type ObjectiveSpec } from './objectives.js';
 export { parameterGroups, type GroupOptions } from './param-groups.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, hasCheckpoint, LAST_CHECKPOINT, type TrainState } from './checkpoint.js';
 export { Progress, type StepRecord, type ProgressOptions } from './progress.js';

@@ -1,18 +1,36 @@
 /**
- * Training presets: the reference scripts' hyper-parameters (docs/TRAINING.md
- * "Hyper-parameters") as defaults per run, and a `demo` preset that trains a small
- * model from scratch on the synthetic dataset within minutes on 2 CPU cores. Every value can be
- * overridden from the CLI.
+ * Training presets: the reference scripts' hyper-parameters (docs/TRAINING.md "Hyper-parameters")
+ * as defaults per run, with the objective each script
+ * back-propagates and the parameter names it treats as new modules, and a `demo` preset that
+ * trains a small model from scratch on the synthetic dataset within minutes on 2 CPU cores.
+ * Every value can be overridden from the CLI.
  */
 import type { T2VLPConfig } from '../model/index.js';
+import type { Objective } from './objectives.js';
+
+/** Stage 1 (`main_task_clip.py`): names containing these are new modules (docs/TRAINING.md). */
+export const STAGE1_NEW_MODULES = ['fusion', 'local'] as const;
+/** Stage 2 and the downstream scripts: the fusion encoder's parameters are the new modules. */
+export const FUSION_NEW_MODULES = [
+  'fusion_positional_embedding',
+  'fusion_proj_embedding',
+  'fusion_logit_bias',
+  'fusion_match_matrix',
+  'fusion_unmatch_matrix',
+  'fusion_transformer',
+] as const;
 
 export interface TrainSettings {
+  /** What the loop back-propagates: stage 1 (sim + align), stage 2 (vtm + mlm + plm + align) or retrieval (vtm + sim + align). */
+  objective: Objective;
   epochs: number;
   /** Global batch across processes. */
   batchSize: number;
   lr: number;
   coefLr: number;
   newModuleLr: number | null;
+  /** Parameter names containing one of these (inside `clip.`) train at `newModuleLr`. */
+  newModulePatterns: readonly string[];
   warmup: number;
   weightDecay: number;
   maxWords: number;
@@ -28,10 +46,11 @@ export interface TrainSettings {
   model?: Partial<T2VLPConfig>;
 }
 
-const REFERENCE: Omit<TrainSettings, 'epochs' | 'lr' | 'warmup' | 'featureFramerate'> = {
+const REFERENCE: Omit<TrainSettings, 'objective' | 'epochs' | 'lr' | 'warmup' | 'featureFramerate'> = {
   batchSize: 32,
   coefLr: 1e-3,
   newModuleLr: 1e-5,
+  newModulePatterns: STAGE1_NEW_MODULES,
   weightDecay: 0.2,
   maxWords: 32,
   maxFrames: 12,
@@ -62,13 +81,36 @@ export const DEMO_MODEL: Partial<T2VLPConfig> = {
   eotTokenId: 49407,
 };
 
+/** `main_task_retrieval_msrvtt.py` (LSMDC and DiDeMo by data loader): vtm + sim + align, fusion modules at 5e-6. */
+const RETRIEVAL: TrainSettings = {
+  ...REFERENCE,
+  objective: 'retrieval',
+  epochs: 5,
+  lr: 5e-5,
+  warmup: 0.1,
+  featureFramerate: 2,
+  newModuleLr: 5e-6,
+  newModulePatterns: FUSION_NEW_MODULES,
+};
+
 export const PRESETS: Record<string, TrainSettings> = {
-  stage1: { ...REFERENCE, epochs: 5, lr: 1e-4, warmup: 0.1, featureFramerate: 1 },
-  msrvtt: { ...REFERENCE, epochs: 5, lr: 5e-5, warmup: 0.1, featureFramerate: 2, newModuleLr: 5e-6 },
-  lsmdc: { ...REFERENCE, epochs: 5, lr: 5e-5, warmup: 0.1, featureFramerate: 2, newModuleLr: 5e-6 },
-  didemo: { ...REFERENCE, epochs: 5, lr: 5e-5, warmup: 0.1, featureFramerate: 2, newModuleLr: 5e-6 },
+  stage1: { ...REFERENCE, objective: 'stage1', epochs: 5, lr: 1e-4, warmup: 0.1, featureFramerate: 1 },
+  fusion: {
+    ...REFERENCE,
+    objective: 'fusion',
+    epochs: 10,
+    lr: 1e-5,
+    warmup: 0.2,
+    featureFramerate: 2,
+    newModuleLr: 1e-5,
+    newModulePatterns: FUSION_NEW_MODULES,
+  },
+  msrvtt: RETRIEVAL,
+  lsmdc: RETRIEVAL,
+  didemo: RETRIEVAL,
   demo: {
     ...REFERENCE,
+    objective: 'stage1',
     epochs: 16,
     batchSize: 24,
     lr: 1e-3,

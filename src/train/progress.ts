@@ -8,9 +8,10 @@ export interface StepRecord {
   step: number;
   totalSteps: number;
   epoch: number;
+  /** Mean total loss of the step. */
   loss: number;
-  contrastive: number;
-  align: number;
+  /** Mean of each loss term of the objective (e.g. contrastive, align; vtm, mlm, plm, align). */
+  terms: Record<string, number>;
   lr: number;
   samplesPerSec: number;
   etaSec: number;
@@ -26,10 +27,21 @@ export interface ProgressOptions {
   quiet?: boolean;
 }
 
+const fmtTerms = (t: Record<string, number>) => {
+  const names = Object.keys(t);
+  return names.length ? ` (${names.map((n) => `${n} ${t[n]!.toFixed(3)}`).join(' ')})` : '';
+};
+
 const fmtTime = (s: number) => {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
+};
+
+/** The JSON form: the terms sit beside the total (`{ type, step, ..., loss, vtm, mlm, ... }`). */
+const flat = (r: StepRecord) => {
+  const { terms, ...rest } = r;
+  return { type: 'step', ...rest, ...terms };
 };
 
 export class Progress {
@@ -43,7 +55,7 @@ export class Progress {
   }
 
   step(r: StepRecord): void {
-    if (this.#o.metricsFile) appendFileSync(this.#o.metricsFile, JSON.stringify({ type: 'step', ...r }) + '\n');
+    if (this.#o.metricsFile) appendFileSync(this.#o.metricsFile, JSON.stringify(flat(r)) + '\n');
     if (this.#o.quiet) return;
     const s = this.#o.stream ?? process.stderr;
     if (this.#tty) {
@@ -54,12 +66,12 @@ export class Progress {
       const filled = Math.round((width * r.step) / r.totalSteps);
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
       s.write(
-        `\r${bar} ${r.step}/${r.totalSteps} ep ${r.epoch} loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} ` +
+        `\r${bar} ${r.step}/${r.totalSteps} ep ${r.epoch} loss ${r.loss.toFixed(4)}${fmtTerms(r.terms)} lr ${r.lr.toExponential(2)} ` +
           `${r.samplesPerSec.toFixed(1)} samples/s ETA ${fmtTime(r.etaSec)}  `,
       );
       if (r.step >= r.totalSteps) s.write('\n');
     } else if (r.step % (this.#o.everySteps ?? 10) === 0 || r.step === r.totalSteps) {
-      s.write(JSON.stringify({ type: 'step', ...r }) + '\n');
+      s.write(JSON.stringify(flat(r)) + '\n');
     }
   }
 

@@ -1,10 +1,11 @@
 /**
- * The stage-1 training loop (also used for retrieval fine-tuning with the retrieval presets):
- * BERT-style Adam with the reference's parameter groups and warmup schedule, gradient
- * accumulation, global gradient clipping, the logit-scale clamp, data-parallel gradient
- * averaging across processes (the contrastive loss sees the global batch through the
- * all-gather), atomic checkpoints with everything needed to resume exactly, progress output and
- * a metrics file. Only rank 0 writes checkpoints and logs.
+ * The training loop of every pre-training and retrieval objective (objectives.ts; the preset's
+ * `objective` picks stage 1, stage 2 or retrieval fine-tuning): BERT-style Adam with the
+ * reference's parameter groups and warmup schedule, gradient accumulation, global gradient
+ * clipping, the logit-scale clamp, data-parallel gradient averaging across processes (the
+ * contrastive loss and the hard negatives see the global batch through the all-gather), atomic
+ * checkpoints with everything needed to resume exactly, progress output and a metrics file.
+ * Only rank 0 writes checkpoints and logs.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -17,6 +18,7 @@ import {
   type ModelItem,
   type Sample,
   type SkipReport,
+  type TextStyle,
   type VideoReader,
 } from '../data/index.js';
 import type { T2VLP } from '../model/index.js';
@@ -25,6 +27,7 @@ import { BertAdam, makeSchedule } from '../torch/optim/index.js';
 import { hasCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainState } from './checkpoint.js';
 import { TrainingError } from './errors.js';
 import { parameterGroups } from './param-groups.js';
+import { OBJECTIVE_SPECS } from './objectives.js';
 import type { TrainSettings } from './presets.js';
 import { Progress } from './progress.js';
 
@@ -34,6 +37,8 @@ export interface TrainRunOptions {
   tokenizer: ClipTokenizer;
   videos: VideoReader;
   settings: TrainSettings;
+  /** Caption rows as the source's loader builds them ('webvid' drops id 0; docs/DATA.md). */
+  textStyle?: TextStyle;
   /** Checkpoints and metrics go here (rank 0). */
   outDir: string;
   /** Also checkpoint every this many optimizer steps (0: only at epoch ends). */
@@ -53,34 +58,53 @@ export interface TrainResult {
   totalSteps: number;
   /** Mean loss of each optimizer step run by this call. */
   losses: number[];
+  /** The same per loss term of the objective (e.g. `terms.vtm[i]` of step i). */
+  terms: Record<string, number[]>;
   skipped: SkipReport;
   seconds: number;
 }
 
 const LOGIT_SCALE_MAX = Math.log(100);
 
-export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
+export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   const s = o.settings;
   const { model } = o;
+  const objective = OBJECTIVE_SPECS[s.objective];
+  if (!objective)
+    throw new TrainingError('BAD_OPTION', `train: unknown objective '${String(s.objective)}'; expected one of ${Object.keys(OBJECTIVE_SPECS).join(', ')}`);
+  if (objective.needsFusion && !model.hasFusion)
+    throw new TrainingError(
+      'NO_FUSION',
+      `train: the ${s.objective} objective (${objective.describe}) needs the fusion encoder, but the model has none ` +
+        `(a stage-1 checkpoint). Start from a stage-2 checkpoint ('t2vlp train --preset fusion --init STAGE1' makes one; ` +
+        `T2VLP.load(path, { fusion: true }) adds fresh fusion parameters), or train sim + align only (--objective stage1).`,
+    );
   const rank = dist.getRank();
   const world = dist.getWorldSize();
   const perStep = s.batchSize / world;
   const perMicro = perStep / s.gradAccum;
   if (!Number.isInteger(perMicro) || perMicro < 1)
-    throw new TrainingError('BAD_OPTION', `trainStage1: batch size ${s.batchSize} must divide into ${world} processes × ${s.gradAccum} accumulation steps`);
+    throw new TrainingError('BAD_OPTION', `train: batch size ${s.batchSize} must divide into ${world} processes × ${s.gradAccum} accumulation steps`);
   if (o.samples.length < s.batchSize)
-    throw new TrainingError('NO_DATA', `trainStage1: ${o.samples.length} training samples is fewer than one batch of ${s.batchSize}`);
+    throw new TrainingError('NO_DATA', `train: ${o.samples.length} training samples is fewer than one batch of ${s.batchSize}`);
 
   const loader = new DataLoader<Sample, ModelItem>(
     o.samples,
-    modelItemLoader({ tokenizer: o.tokenizer, videos: o.videos, maxWords: s.maxWords }),
+    modelItemLoader({ tokenizer: o.tokenizer, videos: o.videos, maxWords: s.maxWords, textStyle: o.textStyle, mlmLabels: objective.mlmLabels }),
     { batchSize: perMicro, shuffle: true, seed: s.seed, rank, worldSize: world, dropLast: true, concurrency: 2, prefetchBatches: 2 },
   );
   const stepsPerEpoch = Math.floor(loader.batchesPerEpoch / s.gradAccum);
   const totalSteps = stepsPerEpoch * s.epochs;
   const named = model.namedParameters();
   const optimizer = new BertAdam(
-    parameterGroups(named, { lr: s.lr, coefLr: s.coefLr, newModuleLr: s.newModuleLr, weightDecay: s.weightDecay, freezeLayerNum: s.freezeLayerNum }),
+    parameterGroups(named, {
+      lr: s.lr,
+      coefLr: s.coefLr,
+      newModuleLr: s.newModuleLr,
+      newModulePatterns: [...s.newModulePatterns],
+      weightDecay: s.weightDecay,
+      freezeLayerNum: s.freezeLayerNum,
+    }),
     { betas: [0.9, 0.98], eps: 1e-6, maxGradNorm: 1.0 },
   );
   const schedule = makeSchedule(s.schedule, totalSteps, s.warmup);
@@ -106,9 +130,11 @@ export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
   model.train();
   const started = Date.now();
   const losses: number[] = [];
+  const termHistory: Record<string, number[]> = Object.fromEntries(objective.terms.map((n) => [n, []]));
   let samplesSeen = 0;
   let micro = 0;
-  let acc = { loss: 0, contrastive: 0, align: 0 };
+  const zero = () => ({ loss: 0, terms: Object.fromEntries(objective.terms.map((n) => [n, 0])) as Record<string, number> });
+  let acc = zero();
   const stepLimit = Math.min(totalSteps, o.maxSteps ?? Infinity);
   try {
     while (loader.position.epoch < s.epochs && step < stepLimit) {
@@ -116,20 +142,20 @@ export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
       for await (const batch of loader.epoch({ signal: o.signal })) {
         const parts = scope(() => {
           const t = batchToTensors(collate(batch.items));
-          const out = model.stage1Loss(
-            { video: t.video, videoMask: t.videoMask, inputIds: t.inputIds, attentionMask: t.attentionMask },
-            { worldSize: world, allGather: dist.allGatherWithGrad },
-          );
+          const out = objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad });
           out.loss.div(s.gradAccum).backward();
-          return { loss: out.loss.item(), contrastive: out.contrastive.item(), align: out.align.item() };
+          const terms: Record<string, number> = {};
+          for (const n of objective.terms) terms[n] = out.terms[n]!.item();
+          return { loss: out.loss.item(), terms };
         });
         if (!Number.isFinite(parts.loss))
           throw new TrainingError(
             'NAN_LOSS',
-            `trainStage1: the loss is ${parts.loss} at step ${step + 1} (epoch ${epoch}, samples ${batch.sampleIndices.join(',')}); ` +
+            `train (${s.objective}): the loss is ${parts.loss} at step ${step + 1} (epoch ${epoch}, samples ${batch.sampleIndices.join(',')}); ` +
               `lower the learning rate or check these inputs. The last checkpoint in ${o.outDir} is intact.`,
           );
-        acc = { loss: acc.loss + parts.loss, contrastive: acc.contrastive + parts.contrastive, align: acc.align + parts.align };
+        acc.loss += parts.loss;
+        for (const n of objective.terms) acc.terms[n]! += parts.terms[n]!;
         samplesSeen += batch.items.length * world;
         if (++micro % s.gradAccum !== 0) continue;
         dist.averageGradients(params);
@@ -141,19 +167,19 @@ export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
         step++;
         const k = s.gradAccum;
         losses.push(acc.loss / k);
+        for (const n of objective.terms) termHistory[n]!.push(acc.terms[n]! / k);
         const secs = (Date.now() - started) / 1000;
         progress.step({
           step,
           totalSteps,
           epoch,
           loss: acc.loss / k,
-          contrastive: acc.contrastive / k,
-          align: acc.align / k,
+          terms: Object.fromEntries(objective.terms.map((n) => [n, acc.terms[n]! / k])),
           lr: s.lr * lrScale,
           samplesPerSec: samplesSeen / Math.max(secs, 1e-9),
           etaSec: (secs / losses.length) * (stepLimit - step),
         });
-        acc = { loss: 0, contrastive: 0, align: 0 };
+        acc = zero();
         if (o.checkpointEvery && step % o.checkpointEvery === 0) await save(batch.position);
         if (step >= stepLimit) {
           await save(batch.position);
@@ -170,5 +196,8 @@ export async function trainStage1(o: TrainRunOptions): Promise<TrainResult> {
   }
   const skipped = loader.report();
   if (skipped.skipped > 0) progress.event('skipped', { ...skipped });
-  return { steps: step, totalSteps, losses, skipped, seconds: (Date.now() - started) / 1000 };
+  return { steps: step, totalSteps, losses, terms: termHistory, skipped, seconds: (Date.now() - started) / 1000 };
 }
+
+/** @deprecated The loop trains every objective now: use {@link trainModel} (same options; the preset's `objective` decides). */
+export const trainStage1 = trainModel;

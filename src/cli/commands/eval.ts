@@ -2,8 +2,10 @@
  * `t2vlp eval`: text-video retrieval evaluation of a checkpoint on a dataset split (MSR-VTT
  * format, which the synthetic dataset uses; LSMDC and DiDeMo through the same readers as
  * `t2vlp train`): encode every caption and video of the split, score
- * all pairs with the loose meanP similarity, print R@1/5/10 and median/mean rank both ways (as a
- * table beside chance level, or as one JSON object).
+ * all pairs with the loose meanP similarity, re-score each query's top K candidates with the
+ * fusion encoder when the checkpoint has one (`--rerank K`, default 32, 0 disables), and print
+ * R@1/5/10 and median/mean rank both ways, loose and re-ranked (as a table beside chance level, or
+ * as one JSON object).
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,7 +30,7 @@ import { DATASETS, readSplit } from '../setup.js';
 const spec = {
   name: 'eval',
   usage:
-    't2vlp eval --checkpoint CKPT --data DIR [--split test|val] [--dataset msrvtt|lsmdc|didemo] [--batch N] [--json]',
+    't2vlp eval --checkpoint CKPT --data DIR [--split test|val] [--dataset msrvtt|lsmdc|didemo] [--batch N] [--rerank K] [--json]',
   options: {
     checkpoint: { type: 'string', help: 'model checkpoint to evaluate' },
     data: {
@@ -49,6 +51,10 @@ const spec = {
     },
     'video-dir': { type: 'string', help: 'folder with <video_id>.mp4 (default: DIR/videos)' },
     batch: { type: 'int', help: 'videos or captions per forward pass', default: 32 },
+    rerank: {
+      type: 'int',
+      help: "re-score each query's top K candidates with the fusion encoder (default: 32 when the checkpoint has it; 0: loose similarity only)",
+    },
     dtype: DTYPE_OPTION,
     ...VIDEO_INPUT_OPTIONS,
     'max-words': MAX_WORDS_OPTION,
@@ -78,6 +84,8 @@ async function run(args: Options): Promise<number> {
   const data = args.data;
   if (!checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp eval --help')");
   if (!data) throw new UsageError('--data DIR is required: a dataset folder in MSR-VTT format');
+  const rerank = args.rerank;
+  if (rerank !== undefined && rerank < 0) throw new UsageError(`--rerank must be 0 (off) or more, got ${rerank}`);
   for (const k of ['batch', 'concurrency', 'maxWords', 'frames'] as const) {
     const v = args[k];
     if (v !== undefined && v < 1)
@@ -113,7 +121,12 @@ async function run(args: Options): Promise<number> {
       fps: args.fps,
       concurrency: args.concurrency,
     });
-    const progress = countProgress('eval', 'items', { quiet: args.quiet === true });
+    if (rerank && !model.hasFusion)
+      throw new UsageError(
+        `--rerank ${rerank} needs the fusion encoder, but '${checkpoint}' is a stage-1 checkpoint; pass --rerank 0 or a stage-2 / retrieval checkpoint`,
+      );
+    const quiet = args.quiet === true;
+    const progress = countProgress('eval', 'items', { quiet });
     const t0 = Date.now();
     const r = await evaluateRetrieval(model, dataset, {
       tokenizer,
@@ -121,7 +134,10 @@ async function run(args: Options): Promise<number> {
       batchSize: args.batch,
       maxWords: args.maxWords,
       onProgress: progress,
+      rerank,
+      onRerankProgress: countProgress('rerank', 'queries', { quiet }),
     });
+    const rr = r.reranked;
     const [numTexts, numVideos] = r.shape;
     const seconds = (Date.now() - t0) / 1000;
     if (args.json) {
@@ -135,6 +151,7 @@ async function run(args: Options): Promise<number> {
           numVideos,
           t2v: summary(r.t2v),
           v2t: summary(r.v2t),
+          rerank: rr ? { topK: rr.topK, t2v: summary(rr.t2v), v2t: summary(rr.v2t), seconds: rr.seconds } : null,
           seconds,
         }),
       );
@@ -143,12 +160,23 @@ async function run(args: Options): Promise<number> {
     console.log(
       `${dataset.name} ${split}: ${numTexts} captions × ${numVideos} videos, ${checkpoint} (${seconds.toFixed(1)} s)`,
     );
+    const rows = [
+      { label: rr ? 't2v loose' : 't2v', metrics: r.t2v },
+      { label: rr ? 'v2t loose' : 'v2t', metrics: r.v2t },
+      ...(rr
+        ? [
+            { label: `t2v re-ranked (top ${rr.topK})`, metrics: rr.t2v },
+            { label: `v2t re-ranked (top ${rr.topK})`, metrics: rr.v2t },
+          ]
+        : []),
+    ];
     console.log(
-      formatRetrievalTable(r, {
+      formatRetrievalTable(rows, {
         // Both directions rank among the videos (v2t takes each video's best caption).
         extraRows: [{ label: 'chance', metrics: chanceRetrievalMetrics(numVideos) }],
       }),
     );
+    if (!rr && model.hasFusion) console.log('(re-ranking off: --rerank 0)');
     return 0;
   } finally {
     model.dispose();

@@ -11,11 +11,11 @@ export interface CommandEntry {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   demo: {
-    summary: 'generate the synthetic dataset, train a small T2VLP, evaluate retrieval, answer a query',
+    summary: 'synthetic dataset → stage 1 → stage 2 (fusion) → retrieval fine-tuning → evaluation, loose and re-ranked → a query',
     load: () => import('./demo.js'),
   },
   train: {
-    summary: 'stage-1 pre-training or retrieval fine-tuning (presets per dataset; --nproc N processes)',
+    summary: 'stage-1 or stage-2 (fusion) pre-training, or retrieval fine-tuning (presets per dataset; --nproc N processes)',
     load: () => import('./train.js'),
   },
   eval: { summary: 'text-video retrieval evaluation of a checkpoint on a dataset split', load: () => import('./eval.js') },

@@ -1,27 +1,47 @@
 /**
- * `t2vlp train`: stage-1 pre-training or retrieval fine-tuning on an MSR-VTT, LSMDC or DiDeMo
- * folder, with the reference hyper-parameters as preset defaults (every one overridable),
- * `--nproc N` data-parallel processes, checkpoints every N steps, and `--resume`.
+ * `t2vlp train`: stage-1 pre-training, stage-2 (fusion) pre-training or retrieval fine-tuning on
+ * an MSR-VTT, LSMDC, DiDeMo or WebVid folder, with the reference hyper-parameters and objective
+ * as preset defaults (every one overridable), `--nproc N` data-parallel processes, checkpoints
+ * every N steps, and `--resume`. Stage 2 from a stage-1 checkpoint starts the fusion encoder
+ * from fresh parameters.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClipTokenizer } from '../../data/index.js';
 import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
-import { launchWorkers, PRESETS, Progress, trainStage1, workerEnv, type TrainSettings } from '../../train/index.js';
+import {
+  launchWorkers,
+  OBJECTIVES,
+  PRESETS,
+  Progress,
+  trainModel,
+  workerEnv,
+  type Objective,
+  type TrainSettings,
+} from '../../train/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-import { readSplit, startingModel, trainingVideoReader, TRAIN_DATASETS } from '../setup.js';
+import { readSplit, startingModel, TRAIN_DATASETS, trainingVideoReader, type DatasetName } from '../setup.js';
 
 const spec = {
   name: 'train',
-  usage: 't2vlp train --data DIR --out DIR [--preset stage1|msrvtt|lsmdc|didemo|demo] [--init CKPT] [options]',
+  usage: `t2vlp train --data DIR --out DIR [--preset ${Object.keys(PRESETS).join('|')}] [--init CKPT] [options]`,
   options: {
-    data: { type: 'string', help: 'dataset folder (annotation files; videos in DIR/videos)' },
-    'video-dir': { type: 'string', help: 'video folder, if not DATA/videos' },
-    dataset: { type: 'string', help: "annotation format (webvid: a folder made by 't2vlp prepare-webvid')", default: 'msrvtt', choices: [...TRAIN_DATASETS] },
+    data: { type: 'string', help: 'dataset folder (annotation files; videos in DIR/videos; WebVid: frozen_train.json + TFRecord shards)' },
+    'video-dir': { type: 'string', help: 'video folder, if not DATA/videos (WebVid: the folder with path.index)' },
+    dataset: { type: 'string', help: 'annotation format', default: 'msrvtt', choices: [...TRAIN_DATASETS] },
     out: { type: 'string', help: 'output folder: checkpoints, model.safetensors, metrics.jsonl' },
-    preset: { type: 'string', help: 'hyper-parameter defaults', default: 'stage1', choices: Object.keys(PRESETS) },
-    init: { type: 'string', help: 'start from this checkpoint (t2vlp, PyTorch state dict or CLIP ViT-B-16.pt)' },
+    preset: {
+      type: 'string',
+      help: 'hyper-parameter defaults and objective (stage1: sim+align; fusion: vtm+mlm+plm+align; msrvtt/lsmdc/didemo: vtm+sim+align)',
+      default: 'stage1',
+      choices: Object.keys(PRESETS),
+    },
+    objective: { type: 'string', help: "what to back-propagate, if not the preset's", choices: [...OBJECTIVES] },
+    init: {
+      type: 'string',
+      help: 'start from this checkpoint (t2vlp, PyTorch state dict or CLIP ViT-B-16.pt; --preset fusion adds fresh fusion parameters to a stage-1 one)',
+    },
     epochs: { type: 'int', help: 'epochs' },
     'batch-size': { type: 'int', help: 'global batch size (all processes)' },
     lr: { type: 'number', help: 'learning rate' },
@@ -54,6 +74,7 @@ export function settingsFrom(a: Options): TrainSettings {
   const pick = <K extends keyof TrainSettings>(k: K, v: unknown) => (v === undefined ? base[k] : (v as TrainSettings[K]));
   return {
     ...base,
+    objective: pick('objective', a.objective as Objective | undefined),
     epochs: pick('epochs', a.epochs),
     batchSize: pick('batchSize', a.batchSize),
     lr: pick('lr', a.lr),
@@ -98,7 +119,8 @@ async function run(a: Options): Promise<number> {
   if (!a.init && !s.model)
     throw new UsageError(`preset '${a.preset}' starts from a checkpoint: pass --init (a t2vlp checkpoint or OpenAI CLIP ViT-B-16.pt)`);
   const data = await readSplit(a.dataset, a.data, 'train', a.videoDir);
-  const model = await startingModel(a.init, s.model);
+  // Stage 2 adds fresh fusion parameters to a stage-1 model; retrieval fine-tuning needs trained ones (the trainer says so).
+  const model = await startingModel(a.init, s.model, { fusion: s.objective === 'fusion' });
   try {
     if (a.init && a.maxFrames === undefined) s.maxFrames = model.config.numFrames;
     const tokenizer = await ClipTokenizer.load();
@@ -106,12 +128,13 @@ async function run(a: Options): Promise<number> {
     const out = a.out;
     const rank = dist.getRank();
     const progress = new Progress({ json: !!a.json, quiet: rank !== 0, metricsFile: rank === 0 ? join(out, 'metrics.jsonl') : undefined });
-    const r = await trainStage1({
+    const r = await trainModel({
       model,
       samples: data.samples,
       tokenizer,
       videos,
       settings: s,
+      textStyle: data.name === 'webvid' ? 'webvid' : undefined,
       outDir: out,
       checkpointEvery: a.checkpointEvery,
       resume: !!a.resume,
@@ -121,7 +144,7 @@ async function run(a: Options): Promise<number> {
     if (rank === 0) {
       await model.save(join(out, 'model.safetensors'));
       console.log(
-        JSON.stringify({ steps: r.steps, totalSteps: r.totalSteps, finalLoss: r.losses.at(-1) ?? null, skipped: r.skipped.skipped, seconds: r.seconds, model: join(out, 'model.safetensors') }),
+        JSON.stringify({ objective: s.objective, steps: r.steps, totalSteps: r.totalSteps, finalLoss: r.losses.at(-1) ?? null, skipped: r.skipped.skipped, seconds: r.seconds, model: join(out, 'model.safetensors') }),
       );
     }
     return 0;

@@ -27,6 +27,9 @@ export const TINY_MODEL: Partial<T2VLPConfig> = {
   eotTokenId: 49407,
 };
 
+/** The tiny model with the fusion encoder (which needs embedDim = textWidth; docs/FUSION.md). */
+export const TINY_FUSION_MODEL: Partial<T2VLPConfig> = { ...TINY_MODEL, textWidth: 32, fusion: true };
+
 export const TINY_SETTINGS: TrainSettings = {
   ...PRESETS.demo!,
   epochs: 4,
