@@ -155,7 +155,7 @@ function checkDecodeOptions(model: T2VLP, o: GenerateCaptionOptions, where: stri
 
 /**
  * Next-token log-probabilities [N, V] of fusion outputs h [N, E] (eval: no dropout) through the tied
- * output layer (docs/FUSION.md "Output vocabulary"), as (h · proj) · token_embeddingᵀ: the same
+ * output layer (docs/FUSION.md "Shared pieces", output vocabulary), as (h · proj) · token_embeddingᵀ: the same
  * product as h · (proj · token_embeddingᵀ) without forming the [E, V] matrix (13 GFLOP at ViT-B/16
  * sizes) for the few rows a decoding step has.
  */

@@ -18,6 +18,7 @@ const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'call-eve
 
 /** Exports that take no arguments: called with none, they succeed. */
 const TAKES_NO_ARGUMENTS = new Set([
+  'allowTF32',
   'cudaDeviceCount',
   'distAvailable',
   'distDestroy',
