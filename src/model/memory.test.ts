@@ -10,25 +10,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DataLoader } from '../data/index.js';
 import { clipGradNorm, getNumThreads, manualSeed, memoryStats, noGrad, optim, randint, randn, scope, setNumThreads, tensor } from '../torch/index.js';
+import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 import { T2VLP } from './index.js';
 
-const CONFIG = {
-  embedDim: 32,
-  imageResolution: 32,
-  visionLayers: 2,
-  visionWidth: 64,
-  visionPatchSize: 16,
-  textWidth: 64,
-  textHeads: 1,
-  textLayers: 1,
-  numFrames: 4,
-  jointLayers: 1,
-  tubeLayers: 1,
-  numCenters: 2,
-  vocabSize: 1000,
-  contextLength: 77,
-  eotTokenId: 999,
-};
+const CONFIG = { ...TINY_CONFIG, vocabSize: 1000, eotTokenId: 999 };
 const RSS_BOUND_MB = 25;
 
 function watch(iterations: number, warmup: number, step: (i: number) => void): number {
