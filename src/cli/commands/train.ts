@@ -21,7 +21,7 @@ import {
 } from '../../train/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-import { readSplit, startingModel, TRAIN_DATASETS, trainingVideoReader, type DatasetName } from '../setup.js';
+import { readSplit, startingModel, TRAIN_DATASETS, trainingVideoReader } from '../setup.js';
 
 const spec = {
   name: 'train',
