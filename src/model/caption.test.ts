@@ -14,7 +14,7 @@ import { keep, loadSafetensors, scope, stack, type Tensor } from '../torch/index
 import { FusionError, T2VLP } from './index.js';
 import { beamCaptionIds, greedyCaptionIds } from './caption.js';
 import { captionCheckpoint } from './testing/checkpoints.js';
-import { REFERENCE_DIR, assertClose } from './testing/parity.js';
+import { REFERENCE_DIR, assertClose, fixtureTensor, intValues } from './testing/parity.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 't2vlp-caption-'));
 let model: T2VLP;
@@ -32,12 +32,8 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const g = (k: string): Tensor => {
-  const t = f.get(k);
-  assert.ok(t, `fixture has ${k}`);
-  return t;
-};
-const ints = (t: Tensor): number[] => Array.from(t.reshape(-1).toArray() as BigInt64Array, Number);
+const g = fixtureTensor(() => f);
+const ints = intValues;
 const video = () => g('input.video');
 const videoMask = () => g('input.video_mask').reshape(2, 12);
 

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadSafetensors, scope, type Tensor } from '../torch/index.js';
 import { FusionError, T2VLP, type FusionDraws, type Stage2Batch } from './index.js';
 import { fusionCheckpoint } from './testing/checkpoints.js';
-import { REFERENCE_DIR, assertClose } from './testing/parity.js';
+import { REFERENCE_DIR, assertClose, fixtureTensor, intValues } from './testing/parity.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 't2vlp-fusion-'));
 let model: T2VLP;
@@ -28,12 +28,8 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const g = (k: string): Tensor => {
-  const t = f.get(k);
-  assert.ok(t, `fixture has ${k}`);
-  return t;
-};
-const ints = (k: string): number[] => Array.from(g(k).reshape(-1).toArray() as BigInt64Array, Number);
+const g = fixtureTensor(() => f);
+const ints = (k: string): number[] => intValues(g(k));
 const batch = (): Stage2Batch => ({
   video: g('input.video'),
   videoMask: g('input.video_mask'),

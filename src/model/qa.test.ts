@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { keep, loadSafetensors, scope, tensor, zeros, type Tensor } from '../torch/index.js';
 import { AnswerVocabulary, FusionError, T2VLP } from './index.js';
 import { fusionCheckpoint } from './testing/checkpoints.js';
-import { REFERENCE_DIR, assertClose } from './testing/parity.js';
+import { REFERENCE_DIR, assertClose, fixtureTensor } from './testing/parity.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 't2vlp-qa-'));
 let model: T2VLP;
@@ -26,11 +26,7 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const g = (k: string): Tensor => {
-  const t = f.get(k);
-  assert.ok(t, `fixture has ${k}`);
-  return t;
-};
+const g = fixtureTensor(() => f);
 const question = () => ({ video: g('input.video'), videoMask: g('input.video_mask'), questionIds: g('input.question_ids'), questionMask: g('input.question_mask') });
 const qaBatch = () => ({ ...question(), answerIds: g('input.answer_ids'), alignText: g('input.align_text'), alignMask: g('input.align_mask') });
 

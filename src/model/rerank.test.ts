@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadSafetensors, memoryStats, randn, scope, tensor, type Tensor } from '../torch/index.js';
 import { FusionError, T2VLP } from './index.js';
 import { fusionCheckpoint } from './testing/checkpoints.js';
-import { REFERENCE_DIR, assertClose } from './testing/parity.js';
+import { REFERENCE_DIR, assertClose, fixtureTensor, intValues } from './testing/parity.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 't2vlp-rerank-'));
 let model: T2VLP;
@@ -30,12 +30,8 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const g = (k: string): Tensor => {
-  const t = f.get(k);
-  assert.ok(t, `fixture has ${k}`);
-  return t;
-};
-const ints = (k: string): number[] => Array.from(g(k).reshape(-1).toArray() as BigInt64Array, Number);
+const g = fixtureTensor(() => f);
+const ints = (k: string): number[] => intValues(g(k));
 const batch = () => ({
   video: g('input.video'),
   videoMask: g('input.video_mask'),

@@ -13,7 +13,7 @@ import { scope, type Tensor } from '../torch/index.js';
 import { FusionError, T2VLP } from './index.js';
 import { tightInput } from './tight.js';
 import { tightCheckpoint } from './testing/checkpoints.js';
-import { REFERENCE_DIR, assertClose, fixture } from './testing/parity.js';
+import { REFERENCE_DIR, assertClose, fixture, fixtureTensor } from './testing/parity.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 't2vlp-tight-'));
 let path: string;
@@ -28,11 +28,7 @@ after(() => {
   model.dispose();
   rmSync(tmp, { recursive: true, force: true });
 });
-const g = (k: string): Tensor => {
-  const t = f.get(k);
-  assert.ok(t, `fixture has ${k}`);
-  return t;
-};
+const g = fixtureTensor(() => f);
 
 describe("tightTransf parity with the reference (stage1_tight)", () => {
   test('the cross encoder is loaded by name and becomes the default similarity', () => {

@@ -56,3 +56,18 @@ export const TINY = {
   textLayers: 6,
   eotTokenId: 999,
 } as const;
+
+/**
+ * A named tensor of a fixture map, failing the test with the name when it is missing. `fixture`
+ * is read at call time, so a map assigned in `before()` works.
+ */
+export function fixtureTensor(fixture: () => Map<string, Tensor>): (name: string) => Tensor {
+  return (name) => {
+    const t = fixture().get(name);
+    assert.ok(t, `fixture has ${name}`);
+    return t;
+  };
+}
+
+/** The values of an int64 tensor as numbers, flattened. */
+export const intValues = (t: Tensor): number[] => Array.from(t.reshape(-1).toArray() as BigInt64Array, Number);
