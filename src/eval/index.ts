@@ -4,7 +4,8 @@
  * the fusion encoder's re-ranking). The metrics are pure TypeScript on plain arrays; a Tensor
  * similarity goes in as `{ data: t.toArray(), shape: t.shape }`. Caption metrics (BLEU, METEOR,
  * ROUGE-L, CIDEr-D and the PTB tokenization of the COCO caption toolkit) are in caption/; QA
- * accuracy (overall and per answer type) is in qa-accuracy.ts.
+ * accuracy (overall and per answer type) is in qa-accuracy.ts; captioning and QA evaluation of a
+ * model on a split in caption-eval.ts and qa-eval.ts, with chance levels and the untrained baseline.
  */
 export {
   RetrievalMetricsError,
@@ -55,3 +56,8 @@ export {
   type MeteorSetup,
 } from './caption/index.js';
 export { qaAccuracy, QAAccuracyError, type QAItem, type QAScore, type QAAccuracy } from './qa-accuracy.js';
+export { evaluateCaptioning, captionReferences, type CaptionEvalOptions, type CaptionEvalResult, type CaptionPrediction } from './caption-eval.js';
+export { evaluateQa, type QaEvalOptions, type QaEvalResult, type QaPrediction } from './qa-eval.js';
+export { qaChance, type QaChance } from './qa-chance.js';
+export { resetFusionEncoder } from './untrained-baseline.js';
+export { TaskEvalError, type TaskEvalErrorCode } from './task-eval-error.js';

@@ -21,6 +21,7 @@ export { type QuestionBatch, type QABatch, type QAOptions, type QALoss } from '.
 export { AnswerVocabulary } from './answer-vocabulary.js';
 export { KVCache, transformerStep } from './kv-cache.js';
 export { FusionError, type FusionErrorCode, HEAD_DROPOUT } from './fusion.js';
+export { isFusionKey } from './load-fusion.js';
 export {
   type FusionDraws,
   type FusionLossOptions,

@@ -1,5 +1,7 @@
 /**
- * `t2vlp eval`: text-video retrieval evaluation of a checkpoint on a dataset split (MSR-VTT
+ * `t2vlp eval`: evaluation of a checkpoint on a dataset split. `--task caption` and `--task qa`
+ * run src/cli/eval-caption.ts and eval-qa.ts (docs/EVAL.md "Captioning and QA evaluation").
+ * `--task retrieval` (the default): text-video retrieval (MSR-VTT
  * format, which the synthetic dataset uses; LSMDC and DiDeMo through the same readers as
  * `t2vlp train`): encode every caption and video of the split, score
  * all pairs with the loose meanP similarity, re-score each query's top K candidates with the
@@ -26,16 +28,24 @@ import {UsageError, type Args, type CommandSpec } from '../args.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
 import { defineCommand } from '../command.js';
 import { DATASETS, readSplit } from '../setup.js';
+import { runCaptionEval } from '../eval-caption.js';
+import { runQaEval } from '../eval-qa.js';
 
 const spec = {
   name: 'eval',
   usage:
-    't2vlp eval --checkpoint CKPT --data DIR [--split test|val] [--dataset msrvtt|lsmdc|didemo] [--batch N] [--rerank K] [--json]',
+    't2vlp eval --checkpoint CKPT --data DIR [--task retrieval|caption|qa] [--split test|val] [--dataset msrvtt|lsmdc|didemo|msvd] [--batch N] [--rerank K] [--beam N] [--answers FILE|tokens] [--baseline fresh|none|CKPT] [--predictions FILE] [--json]',
   options: {
     checkpoint: { type: 'string', help: 'model checkpoint to evaluate' },
+    task: {
+      type: 'string',
+      help: 'retrieval (R@K), caption (BLEU-4, METEOR, ROUGE-L, CIDEr ×100) or qa (accuracy overall and per answer type)',
+      default: 'retrieval',
+      choices: ['retrieval', 'caption', 'qa'],
+    },
     data: {
       type: 'string',
-      help: 'dataset folder (MSRVTT_data.json, MSRVTT_JSFUSION_<split>.csv, videos/)',
+      help: 'dataset folder (MSRVTT_data.json, MSRVTT_JSFUSION_<split>.csv, videos/; qa: <split>.jsonl and train_ans2label.json, in DIR/qa when there)',
     },
     split: {
       type: 'string',
@@ -45,15 +55,36 @@ const spec = {
     },
     dataset: {
       type: 'string',
-      help: 'annotation format: msrvtt, lsmdc or didemo (the synthetic dataset is msrvtt)',
+      help: 'annotation format: retrieval msrvtt, lsmdc, didemo; caption msrvtt, msvd; qa msrvtt (MSRVTT-QA), msvd (MSVD-QA). The synthetic dataset is msrvtt',
       default: 'msrvtt',
-      choices: [...DATASETS],
+      choices: [...DATASETS, 'msvd'],
     },
     'video-dir': { type: 'string', help: 'folder with <video_id>.mp4 (default: DIR/videos)' },
     batch: { type: 'int', help: 'videos or captions per forward pass', default: 32 },
     rerank: {
       type: 'int',
       help: "re-score each query's top K candidates with the fusion encoder (default: 32 when the checkpoint has it; 0: loose similarity only)",
+    },
+    beam: { type: 'int', help: 'caption: beam width (1 = greedy, the reference decoder)', default: 1 },
+    'length-penalty': { type: 'number', help: 'caption, beam search: rank by logp / length^P', default: 0 },
+    tokenize: {
+      type: 'string',
+      help: "caption: 'ptb' (the COCO toolkit's protocol) or 'none' (strings as decoded, the reference's cap_scores)",
+      default: 'ptb',
+      choices: ['ptb', 'none'],
+    },
+    answers: {
+      type: 'string',
+      help: "qa: the answer vocabulary (an ans2label JSON) or 'tokens' (single CLIP tokens, as the reference); default: the one saved in the checkpoint",
+    },
+    baseline: {
+      type: 'string',
+      help: "caption/qa: the 'untrained' row: 'fresh' (this checkpoint with its fusion encoder re-initialised, seed 0), 'none', or a checkpoint (e.g. the one fine-tuning started from)",
+      default: 'fresh',
+    },
+    predictions: {
+      type: 'string',
+      help: "caption/qa: where the predictions JSON goes (default: beside the checkpoint, <name>.<task>-<split>-predictions.json)",
     },
     dtype: DTYPE_OPTION,
     ...VIDEO_INPUT_OPTIONS,
@@ -63,6 +94,7 @@ const spec = {
   },
 } as const satisfies CommandSpec;
 type Options = Args<typeof spec.options>;
+export type EvalArgs = Options;
 
 const summary = (m: RetrievalMetrics) => ({
   R1: m.R1,
@@ -102,6 +134,11 @@ async function run(args: Options): Promise<number> {
       `video folder '${videoDir}' does not exist (set it with --video-dir)`,
     );
   const split = args.split;
+  if (args.task !== 'retrieval') {
+    const run = { args, checkpoint, data, videoDir, split };
+    return args.task === 'caption' ? runCaptionEval(run) : runQaEval(run);
+  }
+  if (args.dataset === 'msvd') throw new UsageError("--dataset msvd is for --task caption and qa; retrieval reads msrvtt, lsmdc or didemo");
   const dataset = await readSplit(args.dataset, data, split, videoDir);
   if (!dataset.samples.length)
     throw new InferenceError('NO_VIDEOS', `${dataset.name} ${split} in '${data}' has no samples`);

@@ -18,7 +18,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'stage-1 or stage-2 (fusion) pre-training, or retrieval fine-tuning (presets per dataset; --nproc N processes)',
     load: () => import('./train.js'),
   },
-  eval: { summary: 'text-video retrieval evaluation of a checkpoint on a dataset split', load: () => import('./eval.js') },
+  eval: { summary: 'evaluate a checkpoint on a dataset split: text-video retrieval, captioning (--task caption) or QA (--task qa)', load: () => import('./eval.js') },
   encode: { summary: 'encode videos or texts into an embeddings file', load: () => import('./encode.js') },
   search: { summary: 'rank encoded videos for a text query', load: () => import('./search.js') },
   index: { summary: 'index a video library into moments (incremental, resumable)', load: () => import('./index-library.js') },

@@ -16,6 +16,7 @@ export {
   readMsrvttTrainCsv,
   type MsrvttOptions,
 } from './msrvtt.js';
+export { loadMsrvttCaptions } from './msrvtt-captions.js';
 export { loadLsmdc, readLsmdcAnnotations, type LsmdcOptions } from './lsmdc.js';
 export { loadMsvd, readMsvdCaptions, readMsvdList, type MsvdOptions } from './msvd.js';
 export { loadDidemo, readDidemo, type DidemoOptions } from './didemo.js';

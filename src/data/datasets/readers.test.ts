@@ -224,3 +224,26 @@ test('MSVD-QA: json array with numeric ids; vocabulary from training answers', a
     ],
   );
 });
+
+test('MSR-VTT captions: test videos of the CSV with every json caption; a video the json lacks keeps its CSV sentence', async () => {
+  const { loadMsrvttCaptions } = await import('./msrvtt-captions.js');
+  const d = await loadMsrvttCaptions({ dataDir: ann, videoDir: '/v', split: 'test' });
+  assert.deepEqual(
+    d.samples.map((s) => [s.videoId, s.caption, s.video]),
+    [
+      ['video7010', 'a test video caption', { kind: 'file', path: '/v/video7010.mp4' }],
+      ['video7011', 'a woman is singing', { kind: 'file', path: '/v/video7011.mp4' }],
+    ],
+  );
+  assert.deepEqual(d.multiSentence, { cutOffPoints: [1, 2], sentenceNum: 2, videoNum: 2 });
+  const train = await loadMsrvttCaptions({ dataDir: ann, videoDir: '/v', split: 'train' });
+  assert.deepEqual(
+    train.samples.map((s) => [s.videoId, s.caption]),
+    [
+      ['video0', 'a car is shown'],
+      ['video0', 'a red car drives down the road'],
+      ['video1', 'a cartoon animals runs through an ice cave'],
+      ['video1', 'animals are running'],
+    ],
+  );
+});
