@@ -8,7 +8,7 @@ import { evaluateCaptioning, type CaptionEvalResult, type CaptionScores } from '
 import { countProgress, InferenceError, loadModelForInference } from '../inference/index.js';
 import { writeFileAtomic } from '../torch/io/index.js';
 import { UsageError } from './args.js';
-import { baselineModel, baselineOf, predictionsPath, readCaptionSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
+import { baselineModel, baselineOf, predictionsPath, readCaptionEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
 
 
 const COLUMNS: [string, keyof CaptionScores][] = [
@@ -27,7 +27,7 @@ export async function runCaptionEval(r: TaskRun): Promise<number> {
   const { args, checkpoint, data, videoDir, split } = r;
   if (args.beam < 1) throw new UsageError(`--beam must be at least 1, got ${args.beam}`);
   const baseline = baselineOf(args.baseline);
-  const dataset = await readCaptionSplit(args.dataset, data, split, videoDir);
+  const dataset = await readCaptionEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'caption', split);
   let model = await loadModelForInference(checkpoint, { dtype: args.dtype });
   try {

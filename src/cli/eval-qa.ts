@@ -7,14 +7,14 @@ import { ClipTokenizer } from '../data/index.js';
 import { evaluateQa, qaChance, type QAScore } from '../eval/index.js';
 import { countProgress, InferenceError, loadModelForInference } from '../inference/index.js';
 import { writeFileAtomic } from '../torch/io/index.js';
-import { answerChoice, baselineModel, baselineOf, predictionsPath, readQaSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
+import { answerChoice, baselineModel, baselineOf, predictionsPath, readQaEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : (x * 100).toFixed(1));
 
 export async function runQaEval(r: TaskRun): Promise<number> {
   const { args, checkpoint, data, videoDir, split } = r;
   const baseline = baselineOf(args.baseline);
-  const { dataset, trainAnswers, folder } = await readQaSplit(args.dataset, data, split, videoDir);
+  const { dataset, trainAnswers, folder } = await readQaEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'qa', split);
   let model = await loadModelForInference(checkpoint, { dtype: args.dtype });
   try {
@@ -85,7 +85,7 @@ export async function runQaEval(r: TaskRun): Promise<number> {
     const width = Math.max(...Object.values(labels).map((l) => l.length));
     const cols = ['all', ...types];
     const w = cols.map((c) => Math.max(c.length, 5));
-    const line = (label: string, cells: string[]) => [label.padEnd(width), ...cells.map((c, i) => c.padStart(w[i]!))].join('  ');
+    const line = (label: string, cells: string[]) => [label.padEnd(width), ...cells.map((c, i) => c.padStart(w[i]!))].join('  ').trimEnd();
     console.log(line('', cols));
     console.log(line(labels.model, [pct(res.accuracy), ...types.map((t) => pct(res.perType[t]!.accuracy))]));
     if (base) console.log(line(labels.base, [pct(base.accuracy), ...types.map((t) => pct(base.perType[t]?.accuracy))]));

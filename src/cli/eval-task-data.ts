@@ -1,10 +1,10 @@
 /**
  * What `t2vlp eval --task caption|qa` reads besides the model (docs/EVAL.md "Captioning and QA
  * evaluation"): the split's samples through the dataset readers, the answer vocabulary of a QA
- * checkpoint, the video reader (short videos fill every frame slot, as the caption and QA loaders
+ * checkpoint (beside it, as `t2vlp train` writes it), the video reader (short videos fill every frame slot, as the caption and QA loaders
  * do; docs/DATA.md §5), where the predictions go, and the untrained baseline to compare with.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   loadMsrvttCaptions,
@@ -19,7 +19,6 @@ import {
 import { resetFusionEncoder } from '../eval/index.js';
 import { InferenceError, loadModelForInference, videoReaderFor } from '../inference/index.js';
 import { AnswerVocabulary, type T2VLP } from '../model/index.js';
-import { readSafetensorsHeader } from '../torch/io/index.js';
 import { UsageError } from './args.js';
 import type { EvalArgs } from './commands/eval.js';
 
@@ -34,24 +33,33 @@ export interface TaskRun {
   split: EvalSplit;
 }
 
-/** Checkpoint metadata key holding a QA model's answer vocabulary ({ answer: label } JSON). */
-export const ANSWERS_METADATA_KEY = 't2vlp_answers';
+/** The answer vocabulary's file name: MSRVTT-QA's, and what `t2vlp train` writes beside a QA checkpoint. */
+const ANSWER_FILE = 'train_ans2label.json';
 
-/** Caption references: MSR-VTT layout (the synthetic dataset's) or MSVD's. */
-export async function readCaptionSplit(dataset: string, dataDir: string, split: EvalSplit, videoDir: string): Promise<Dataset> {
+/** Caption references: MSR-VTT layout (the synthetic dataset's) or MSVD's (raw-captions.pkl, or its JSON form). */
+export async function readCaptionEvalSplit(dataset: string, dataDir: string, split: EvalSplit, videoDir: string): Promise<Dataset> {
   if (dataset === 'msrvtt') return loadMsrvttCaptions({ dataDir, videoDir, split });
-  if (dataset === 'msvd') return loadMsvd({ dataDir, videoDir, split });
+  if (dataset === 'msvd') {
+    const json = !existsSync(join(dataDir, 'raw-captions.pkl')) && existsSync(join(dataDir, 'raw-captions.json'));
+    return loadMsvd({ dataDir, videoDir, split, captionsFile: json ? 'raw-captions.json' : undefined });
+  }
   throw new UsageError(`--task caption reads --dataset msrvtt or msvd, got '${dataset}'`);
 }
 
-/** The folder with the QA files: DIR/qa (the synthetic dataset's layout) when it has the split, else DIR. */
+/** The folder with the QA files: DIR when it has the split's file, else DIR/qa (the synthetic dataset's layout). */
 export function qaFolder(dataset: string, dataDir: string, split: string): string {
   const file = dataset === 'msvd' ? `${split}_qa.json` : `${split}.jsonl`;
-  return existsSync(join(dataDir, 'qa', file)) ? join(dataDir, 'qa') : dataDir;
+  return !existsSync(join(dataDir, file)) && existsSync(join(dataDir, 'qa', file)) ? join(dataDir, 'qa') : dataDir;
+}
+
+/** MSVD-QA videos are .avi in the release; a folder of .mp4 only (converted, or synthetic) is read as such. */
+function msvdVideoExt(videoDir: string): string {
+  const names = existsSync(videoDir) ? readdirSync(videoDir) : [];
+  return !names.some((n) => n.endsWith('.avi')) && names.some((n) => n.endsWith('.mp4')) ? '.mp4' : '.avi';
 }
 
 /** Questions of the split, and the training answers when the train file is there (for the chance level). */
-export async function readQaSplit(
+export async function readQaEvalSplit(
   dataset: string,
   dataDir: string,
   split: EvalSplit,
@@ -59,8 +67,11 @@ export async function readQaSplit(
 ): Promise<{ dataset: Dataset; trainAnswers: string[]; folder: string }> {
   if (dataset !== 'msrvtt' && dataset !== 'msvd') throw new UsageError(`--task qa reads --dataset msrvtt (MSRVTT-QA) or msvd (MSVD-QA), got '${dataset}'`);
   const folder = qaFolder(dataset, dataDir, split);
+  const ans2label = existsSync(join(folder, ANSWER_FILE)) ? ANSWER_FILE : undefined;
   const load = (s: 'train' | EvalSplit, strict: boolean) =>
-    dataset === 'msvd' ? loadMsvdQa({ dataDir: folder, videoDir, split: s, strict }) : loadMsrvttQa({ dataDir: folder, videoDir, split: s, strict });
+    dataset === 'msvd'
+      ? loadMsvdQa({ dataDir: folder, videoDir, split: s, strict, ans2label, videoExt: msvdVideoExt(videoDir) })
+      : loadMsrvttQa({ dataDir: folder, videoDir, split: s, strict });
   const d = await load(split, true);
   const trainFile = join(folder, dataset === 'msvd' ? 'train_qa.json' : 'train.jsonl');
   const trainAnswers = existsSync(trainFile) ? (await load('train', false)).samples.map((s) => s.qa!.answer) : [];
@@ -76,32 +87,23 @@ export interface AnswerChoice {
 
 /**
  * The answers a QA checkpoint chooses among: `--answers FILE` (an ans2label JSON), `--answers
- * tokens` (single tokens of the CLIP vocabulary, as the reference), else the vocabulary saved in
- * the checkpoint's metadata; a checkpoint without one is refused, naming both flags.
+ * tokens` (single tokens of the CLIP vocabulary, as the reference), else the vocabulary `t2vlp
+ * train` saves beside a QA checkpoint (train_ans2label.json in its folder); without one the
+ * checkpoint is refused, naming both flags.
  */
 export async function answerChoice(answers: string | undefined, checkpoint: string, tokenizer: ClipTokenizer): Promise<AnswerChoice> {
-  const encode = (t: string) => tokenizer.encode(t);
   if (answers === 'tokens') return { source: 'tokens' };
-  if (answers !== undefined) {
-    if (!existsSync(answers)) throw new InferenceError('NOT_FOUND', `--answers '${answers}' does not exist; pass an ans2label JSON (e.g. DIR/qa/train_ans2label.json) or 'tokens'`);
-    return { vocabulary: AnswerVocabulary.fromAns2Label(Object.fromEntries(await readAnswerVocab(answers)), encode, answers), source: answers };
-  }
-  const meta = await readSafetensorsHeader(checkpoint).then((h) => h.metadata, () => ({}) as Record<string, string>);
-  const saved = meta[ANSWERS_METADATA_KEY];
-  if (saved === undefined)
+  const beside = join(dirname(checkpoint), ANSWER_FILE);
+  const file = answers ?? (existsSync(beside) ? beside : undefined);
+  if (file === undefined)
     throw new InferenceError(
       'NO_HEAD',
-      `eval --task qa: checkpoint '${checkpoint}' has no answer vocabulary (it was not fine-tuned for QA, or saved without '${ANSWERS_METADATA_KEY}'); ` +
+      `eval --task qa: checkpoint '${checkpoint}' has no answer vocabulary beside it ('${beside}', written by 't2vlp train --preset msrvtt-qa'); ` +
         `pass the vocabulary it was trained with (--answers DIR/qa/train_ans2label.json) or --answers tokens for single-token answers as the reference`,
     );
-  let json: unknown;
-  try {
-    json = JSON.parse(saved);
-  } catch (e) {
-    throw new InferenceError('NOT_A_MODEL', `checkpoint '${checkpoint}': its '${ANSWERS_METADATA_KEY}' metadata is not JSON (${(e as Error).message}); pass --answers FILE`);
-  }
-  const map = Array.isArray(json) ? Object.fromEntries(json.map((a, i) => [String(a), i])) : (json as Record<string, number>);
-  return { vocabulary: AnswerVocabulary.fromAns2Label(map, encode, `${checkpoint} (metadata)`), source: `${checkpoint} (saved vocabulary)` };
+  if (!existsSync(file)) throw new InferenceError('NOT_FOUND', `--answers '${file}' does not exist; pass an ans2label JSON (e.g. DIR/qa/train_ans2label.json) or 'tokens'`);
+  const vocabulary = AnswerVocabulary.fromAns2Label(Object.fromEntries(await readAnswerVocab(file)), (t) => tokenizer.encode(t), file);
+  return { vocabulary, source: file };
 }
 
 /** The model's sampling with short videos filling every slot (caption and QA loaders, docs/DATA.md §5). */
