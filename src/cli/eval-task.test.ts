@@ -214,3 +214,10 @@ describe('t2vlp eval --task qa', () => {
     assert.match(msvd.err, /--dataset msvd is for --task caption and qa/);
   });
 });
+
+test('eval --help lists the task options', async () => {
+  const r = await runCli(['eval', '--help']);
+  assert.equal(r.code, 0);
+  for (const o of ['--task', '--beam', '--tokenize', '--answers', '--baseline', '--predictions', '--rerank', '--json'])
+    assert.match(r.out, new RegExp(`\\n  ${o} `), `eval --help lists ${o}`);
+});

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ClipTokenizer, generateSyntheticDataset, loadMsrvttCaptions, VideoReader, type Sample, type VideoSource } from '../data/index.js';
 import { T2VLP } from '../model/index.js';
-import { manualSeed } from '../torch/index.js';
+import { manualSeed, memoryStats } from '../torch/index.js';
 import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 import { captionMetrics } from './caption/index.js';
 import { evaluateCaptioning } from './caption-eval.js';
@@ -68,9 +68,12 @@ describe('evaluateCaptioning', () => {
     assert.deepEqual(none.metrics, await captionMetrics(refs, Object.fromEntries(none.predictions.map((p) => [p.videoId, p.caption])), { meteor: 'off', tokenize: 'none' }));
   });
 
-  test('beam search (beam 2) runs through the same path', async () => {
+  test('beam search (beam 2) runs through the same path; no tensor outlives the call', async () => {
+    const before = memoryStats().liveTensors;
     const r = await evaluateCaptioning(model, samples.slice(0, 3), { tokenizer, videoReader: reader(), beam: 2, maxSteps: 4, meteor: 'off' });
     assert.equal(r.predictions.length, 1);
+    await evaluateCaptioning(model, samples, { tokenizer, videoReader: reader(), batchSize: 2, maxSteps: 3, meteor: 'off' });
+    assert.equal(memoryStats().liveTensors, before);
   });
 
   test('bad input: no samples, a video without references, a model without the fusion encoder, a bad batch size', async () => {

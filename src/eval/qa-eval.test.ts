@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ClipTokenizer, clipToTensors, generateSyntheticDataset, loadMsrvttQa, readAnswerVocab, VideoReader, type Sample, type VideoSource } from '../data/index.js';
 import { AnswerVocabulary, T2VLP } from '../model/index.js';
-import { manualSeed, noGrad, scope } from '../torch/index.js';
+import { manualSeed, memoryStats, noGrad, scope } from '../torch/index.js';
 import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 import { qaChance } from './qa-chance.js';
 import { evaluateQa } from './qa-eval.js';
@@ -49,8 +49,10 @@ after(async () => {
 });
 
 /** The arg-max of answerLogits for one question, its video read and encoded on its own. */
+const clips = new Map<string, ReturnType<VideoReader['read']>>();
 async function oneByOne(s: Sample, answers?: AnswerVocabulary): Promise<number> {
-  const clip = await reader().read(s.video);
+  if (!clips.has(s.videoId)) clips.set(s.videoId, reader().read(s.video));
+  const clip = await clips.get(s.videoId)!;
   return noGrad(() =>
     scope(() => {
       const t = clipToTensors(clip);
@@ -85,8 +87,10 @@ describe('evaluateQa', () => {
     assert.equal(r.truncatedQuestions, 0);
   });
 
-  test("token answers (no vocabulary): correct when the arg-max is the answer's first BPE token", async () => {
+  test("token answers (no vocabulary): correct when the arg-max is the answer's first BPE token; no tensor outlives the call", async () => {
+    const before = memoryStats().liveTensors;
     const r = await evaluateQa(model, samples.slice(0, 4), { tokenizer, videoReader: reader() });
+    assert.equal(memoryStats().liveTensors, before);
     for (const [i, s] of samples.slice(0, 4).entries()) {
       const id = await oneByOne(s);
       assert.equal(r.predictions[i]!.predicted, tokenizer.decode([id]).trim());
