@@ -24,7 +24,7 @@ function row(label: string, m: CaptionScores | null, width: number): string {
 }
 
 export async function runCaptionEval(r: TaskRun): Promise<number> {
-  const { args, checkpoint, data, videoDir, split } = r;
+  const { args, fps, checkpoint, data, videoDir, split } = r;
   if (args.beam < 1) throw new UsageError(`--beam must be at least 1, got ${args.beam}`);
   const baseline = baselineOf(args.baseline);
   const dataset = await readCaptionEvalSplit(args.dataset, data, split, videoDir);
@@ -43,7 +43,7 @@ export async function runCaptionEval(r: TaskRun): Promise<number> {
     const evalWith = (label: string) =>
       evaluateCaptioning(model, dataset.samples, {
         ...settings,
-        videoReader: taskVideoReader(model, { frames: args.frames, fps: args.fps, concurrency: args.concurrency }),
+        videoReader: taskVideoReader(model, { frames: args.frames, fps, concurrency: args.concurrency }),
         onProgress: countProgress(label, 'videos', { quiet }),
       });
     const res = await evalWith('eval');

@@ -12,7 +12,7 @@ import { answerChoice, baselineModel, baselineOf, predictionsPath, readQaEvalSpl
 const pct = (x: number | undefined) => (x === undefined ? '—' : (x * 100).toFixed(1));
 
 export async function runQaEval(r: TaskRun): Promise<number> {
-  const { args, checkpoint, data, videoDir, split } = r;
+  const { args, fps, checkpoint, data, videoDir, split } = r;
   const baseline = baselineOf(args.baseline);
   const { dataset, trainAnswers, folder } = await readQaEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'qa', split);
@@ -33,7 +33,7 @@ export async function runQaEval(r: TaskRun): Promise<number> {
         vocabulary: answers.vocabulary,
         batchSize: args.batch,
         maxWords: args.maxWords,
-        videoReader: taskVideoReader(model, { frames: args.frames, fps: args.fps, concurrency: args.concurrency }),
+        videoReader: taskVideoReader(model, { frames: args.frames, fps, concurrency: args.concurrency }),
         onProgress: countProgress(label, 'questions', { quiet }),
         onWarning: label === 'eval' ? (m) => console.error(`warning: ${m}`) : undefined,
       });

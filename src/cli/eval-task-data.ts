@@ -27,6 +27,8 @@ export type EvalSplit = 'test' | 'val';
 /** The parsed `t2vlp eval` options and the paths checked by the command. */
 export interface TaskRun {
   args: EvalArgs;
+  /** Frames per second sampled (--fps, default 1 for caption and QA as the reference scripts). */
+  fps: number;
   checkpoint: string;
   data: string;
   videoDir: string;

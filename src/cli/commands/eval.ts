@@ -88,6 +88,10 @@ const spec = {
     },
     dtype: DTYPE_OPTION,
     ...VIDEO_INPUT_OPTIONS,
+    fps: {
+      type: 'int',
+      help: 'frames taken per second of video (feature_framerate; 0 = all). Default: 2 for retrieval (MSR-VTT fine-tuning), 1 for caption and qa (the reference scripts)',
+    },
     'max-words': MAX_WORDS_OPTION,
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
     quiet: { type: 'boolean', help: 'no progress lines on stderr' },
@@ -123,7 +127,7 @@ async function run(args: Options): Promise<number> {
     if (v !== undefined && v < 1)
       throw new UsageError(`--${k === 'maxWords' ? 'max-words' : k} must be at least 1, got ${v}`);
   }
-  if (args.fps < 0)
+  if (args.fps !== undefined && args.fps < 0)
     throw new UsageError(`--fps must be at least 0, got ${String(args.fps)}`);
   if (!(await isFolder(data)))
     throw new InferenceError('NOT_FOUND', `dataset folder '${data}' does not exist`);
@@ -135,7 +139,7 @@ async function run(args: Options): Promise<number> {
     );
   const split = args.split;
   if (args.task !== 'retrieval') {
-    const run = { args, checkpoint, data, videoDir, split };
+    const run = { args, fps: args.fps ?? 1, checkpoint, data, videoDir, split };
     return args.task === 'caption' ? runCaptionEval(run) : runQaEval(run);
   }
   if (args.dataset === 'msvd') throw new UsageError("--dataset msvd is for --task caption and qa; retrieval reads msrvtt, lsmdc or didemo");
@@ -155,7 +159,7 @@ async function run(args: Options): Promise<number> {
     const tokenizer = await ClipTokenizer.load();
     const videoReader = videoReaderFor(model, {
       frames,
-      fps: args.fps,
+      fps: args.fps ?? 2,
       concurrency: args.concurrency,
     });
     if (rerank && !model.hasFusion)
