@@ -11,8 +11,7 @@
 import type { ClipTokenizer, Sample, VideoReader } from '../data/index.js';
 import { clipToTensors } from '../data/index.js';
 import type { AnswerVocabulary, T2VLP } from '../model/index.js';
-import { answerLogitsOf } from '../model/qa.js';
-import { noGrad, scope, stack, tensor } from '../torch/index.js';
+import { noGrad, scope, stack, tensor, type Device } from '../torch/index.js';
 import { qaAccuracy, type QAScore } from './qa-accuracy.js';
 import { checkBatchSize, TaskEvalError } from './task-eval-error.js';
 
@@ -121,11 +120,11 @@ export async function evaluateQa(model: T2VLP, samples: readonly Sample[], o: Qa
           for (let i = 0; i < asked.length; i += B) {
             const chunk = asked.slice(i, i + B);
             scope(() => {
-              const idx = tensor(chunk.map((c) => c.v), undefined, 'int64');
+              const idx = tensor(chunk.map((c) => c.v), undefined, 'int64').to(enc.frames.device as Device);
               const encoded = { frames: enc.frames.indexSelect(0, idx), tubes: enc.tubes.indexSelect(0, idx), embedding: enc.embedding.indexSelect(0, idx) };
               const q = tokenizer.batch(chunk.map((c) => c.q.question), { maxWords: L });
               const batch = { video: frames, videoMask: mask.indexSelect(0, idx), questionIds: q.inputIds, questionMask: q.attentionMask };
-              const best = answerLogitsOf(model, batch, { answers: vocabulary }, where, encoded).argmax(1);
+              const best = model.answerLogits(batch, { answers: vocabulary, encoded }).argmax(1);
               const ids = best.toArray() as BigInt64Array;
               chunk.forEach((c, k) => (predictedIds[c.q.index] = Number(ids[k]!)));
             });

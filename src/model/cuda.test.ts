@@ -1,6 +1,6 @@
 /**
  * The model on a CUDA device: the reference fixtures reproduced on the GPU in float32 (stage-1
- * encoders, losses and gradients; stage-2 losses and gradients; re-ranking) within
+ * encoders, losses and gradients; stage-2 losses and gradients; re-ranking; greedy captions and QA logits) within
  * max|diff| ≤ 1e-4·max|ref| + 1e-5 (cuBLAS/cuDNN kernels differ from the CPU's), with TF32 off
  * for both matmuls and convolutions (libtorch allows it for cuDNN convolutions by default, which
  * moves the patch embedding by ~1e-3 relative). Inputs stay on the CPU: the model moves them. Skipped, saying so, when this
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cuda, loadSafetensors, memoryStats, ones, scope, withDevice, type Tensor } from '../torch/index.js';
 import { T2VLP } from './index.js';
-import { fusionCheckpoint } from './testing/checkpoints.js';
+import { captionCheckpoint, fusionCheckpoint } from './testing/checkpoints.js';
 import { REFERENCE_DIR, assertClose, fixture } from './testing/parity.js';
 
 const skip = cuda.isAvailable() ? false : 'no CUDA device: this addon was built against a CPU-only libtorch or no GPU is visible';
@@ -123,6 +123,30 @@ describe('on CUDA', { skip }, () => {
       close(r.t2v, g('rerank.t2v_matrix'), 't2v_matrix');
       close(r.v2t, g('rerank.v2t_matrix'), 'v2t_matrix');
     });
+  });
+
+  test('caption head: greedy ids (caption_head) and QA answer logits (qa_head)', async () => {
+    const c = await fixture('caption_head.safetensors');
+    const q = await fixture('qa_head.safetensors');
+    const captioner = (await T2VLP.load(await captionCheckpoint(tmp))).to('cuda');
+    fusion.eval();
+    captioner.eval();
+    try {
+      scope(() => {
+        const { ids } = captioner.generateCaption(c.get('input.video')!, c.get('input.video_mask')!.reshape(2, 12));
+        assert.ok(ids.to('cpu').equal(c.get('greedy.ids')!), 'greedy ids equal the reference');
+        const logits = fusion.answerLogits({
+          video: q.get('input.video')!,
+          videoMask: q.get('input.video_mask')!,
+          questionIds: q.get('input.question_ids')!,
+          questionMask: q.get('input.question_mask')!,
+        });
+        assert.match(logits.device, /^cuda/);
+        close(logits, q.get('eval.answer_logits')!, 'eval.answer_logits');
+      });
+    } finally {
+      captioner.dispose();
+    }
   });
 
   test('no tensor is left behind by a CUDA forward', async () => {

@@ -314,7 +314,7 @@ export class T2VLP extends nn.Module {
    * vocabulary (`caption`) + contrastive + alignment; `loss` is their sum. Differentiable.
    */
   captionLoss(batch: CaptionBatch, o: { trace?: CaptionTrace } = {}): CaptionLoss {
-    return captionObjectives(this, batch, o.trace);
+    return this.#run(() => captionObjectives(this, this.#inAll(batch), o.trace));
   }
 
   /**
@@ -323,20 +323,29 @@ export class T2VLP extends nn.Module {
    * search. Keys and values are cached across steps unless `cache: false`. Without gradient.
    */
   generateCaption(video: Tensor, videoMask: Tensor, o: GenerateCaptionCallOptions = {}): GeneratedCaptions {
-    const { ids } = (o.beam ?? 1) > 1 ? beamCaptionIds(this, video, videoMask, o) : greedyCaptionIds(this, video, videoMask, o);
+    const { ids } = this.#run(() => {
+      const [v, m] = [this.#in(video), this.#in(videoMask)];
+      return (o.beam ?? 1) > 1 ? beamCaptionIds(this, v, m, o) : greedyCaptionIds(this, v, m, o);
+    });
     const tok = o.tokenizer ?? (bundledTokenizer ??= ClipTokenizer.loadSync());
     const text = captionTokenIds(ids, o.endId ?? this.config.eotTokenId).map((row) => tok.decode(row).trim());
     return { ids, text };
   }
 
-  /** Answer logits [B, V] over the token vocabulary, or [B, A] over `o.answers` (docs/FUSION.md "Question answering"). */
-  answerLogits(batch: QuestionBatch, o: QAOptions = {}): Tensor {
-    return answerLogitsOf(this, batch, o);
+  /**
+   * Answer logits [B, V] over the token vocabulary, or [B, A] over `o.answers` (docs/FUSION.md
+   * "Question answering"). `encoded` reuses a video encoding of the batch's videos (row i answers
+   * question i), so that several questions about one video encode it once.
+   */
+  answerLogits(batch: QuestionBatch, o: QAOptions & { encoded?: VideoEncoding } = {}): Tensor {
+    return this.#run(() =>
+      scope(() => answerLogitsOf(this, this.#inAll(batch), o, 'answerLogits', o.encoded && this.#inAll(o.encoded))),
+    );
   }
 
   /** The QA objective: answer cross entropy + contrastive loss against "question answer". Differentiable. */
   qaLoss(batch: QABatch, o: QAOptions = {}): QALoss {
-    return qaObjectives(this, batch, o);
+    return this.#run(() => scope(() => qaObjectives(this, this.#inAll(batch), o)));
   }
 
   /**
