@@ -15,7 +15,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./demo.js'),
   },
   train: {
-    summary: 'stage-1 or stage-2 (fusion) pre-training, or retrieval fine-tuning (presets per dataset; --nproc N processes)',
+    summary: 'stage-1 or stage-2 (fusion) pre-training; retrieval, captioning or QA fine-tuning (presets per dataset; --nproc N processes)',
     load: () => import('./train.js'),
   },
   eval: { summary: 'text-video retrieval evaluation of a checkpoint on a dataset split', load: () => import('./eval.js') },
