@@ -1,8 +1,8 @@
 /**
  * The answer vocabulary a QA checkpoint was trained with, stored beside it as
  * `train_ans2label.json` ({ answer: label }, the MSRVTT-QA file's format): `t2vlp train` writes
- * it next to model.safetensors, and evaluation and `t2vlp ask` read it back (docs/TRAINING.md
- * "Captioning and QA").
+ * it next to model.safetensors, and evaluation and `t2vlp ask` read it back
+ * (docs/TRAINING.md "Captioning and QA").
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -44,14 +44,14 @@ export interface TrainSettings {
   seed: number;
   /** Model configuration for a fresh model (presets that start from a checkpoint leave it empty). */
   model?: Partial<T2VLPConfig>;
-  /** Clips with at most maxFrames frames: zero-'pad' (retrieval) or 'repeat' frames to fill them (captioning, QA; docs/DATA.md). */
+  /** Clips with at most maxFrames frames: zero-'pad' (retrieval) or 'repeat' frames to fill them (captioning, QA; docs/DATA.md §5). */
   frameFill?: 'pad' | 'repeat';
   /** The annotation format the preset's script reads (`t2vlp train --dataset` default). */
   dataset?: string;
   /**
    * QA: score whole answers of an answer vocabulary ('vocabulary', the dataset's
    * train_ans2label.json or the training answers) or the answer's first BPE token ('first-token',
-   * the reference; docs/FUSION.md "QA").
+   * the reference; docs/FUSION.md "Question answering").
    */
   qaAnswers?: 'vocabulary' | 'first-token';
 }

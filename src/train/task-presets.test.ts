@@ -1,6 +1,6 @@
 /**
- * The captioning and QA presets carry the reference command lines' values (docs/TRAINING.md
- * "Hyper-parameters": MSVD captioning and MSR-VTT QA; MSR-VTT captioning and MSVD-QA take their
+ * The captioning and QA presets carry the reference command lines' values
+ * (docs/TRAINING.md "Hyper-parameters"; MSVD captioning and MSR-VTT QA; MSR-VTT captioning and MSVD-QA take their
  * sibling's), the objective and data format of their script, and 'repeat' frame filling (docs/DATA.md).
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// One split of a captioning or QA dataset, by format name, from a dataset folder (docs/DATA.md
-// "Captioning and QA splits"): what `t2vlp train` and `t2vlp eval --task caption|qa` read.
+// One split of a captioning or QA dataset, by format name, from a dataset folder (docs/DATA.md §8):
+// what `t2vlp train` and `t2vlp eval --task caption|qa` read.
 // Captioning: MSVD (train/val/test_list.txt + raw-captions.pkl, or raw-captions.json with the
 // same structure) or MSR-VTT (MSRVTT_data.json; train = MSRVTT_train.9k.csv with every caption,
 // val/test = the videos of MSRVTT_JSFUSION_<split>.csv with every caption of each, grouped by
