@@ -160,9 +160,9 @@ async function run(a: Options): Promise<number> {
     });
     if (rank === 0) {
       await model.save(join(out, 'model.safetensors'));
+      const qa = answers ? { answers: join(out, ANSWER_VOCABULARY_FILE), answerVocabulary: answers.size, outOfVocabulary: r.outOfVocabulary ?? 0 } : {};
       console.log(
-        JSON.stringify({ objective: s.objective, steps: r.steps, totalSteps: r.totalSteps, finalLoss: r.losses.at(-1) ?? null, skipped: r.skipped.skipped, seconds: r.seconds, model: join(out, 'model.safetensors'),
-          ...(answers ? { answers: join(out, ANSWER_VOCABULARY_FILE), answerVocabulary: answers.size, outOfVocabulary: r.outOfVocabulary ?? 0 } : {}) }),
+        JSON.stringify({ objective: s.objective, steps: r.steps, totalSteps: r.totalSteps, finalLoss: r.losses.at(-1) ?? null, skipped: r.skipped.skipped, seconds: r.seconds, model: join(out, 'model.safetensors'), ...qa }),
       );
     }
     return 0;
