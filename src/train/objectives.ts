@@ -29,6 +29,8 @@ export interface ObjectiveSpec {
   mlmLabels: boolean;
   /** Every sample must be a QA pair (the loader then builds answers and the align text). */
   needsQa?: boolean;
+  /** No sample may be a QA pair (its question is not a caption to learn). */
+  needsCaptions?: boolean;
   /** The total loss and its terms on one (local) batch; the global batch comes through `global`. */
   compute(model: T2VLP, batch: TensorBatch, global: GlobalBatchOptions, ctx?: ObjectiveContext): { loss: Tensor; terms: Record<string, Tensor> };
 }
@@ -81,6 +83,7 @@ export const OBJECTIVE_SPECS: Record<Objective, ObjectiveSpec> = {
     terms: CAPTION_TERMS,
     needsFusion: true,
     mlmLabels: false,
+    needsCaptions: true,
     // The caption script's sim term is over the local batch (captionLoss has no all-gather).
     compute(model, b) {
       const out = model.captionLoss({ video: b.video, videoMask: b.videoMask, inputIds: b.inputIds, attentionMask: b.attentionMask });

@@ -3,7 +3,8 @@
  * objective reports the terms the issue names, its loss is finite and falls over a few steps on
  * one repeated batch; QA trains over the dataset's answer vocabulary (written beside the run) or
  * over first tokens; an answer outside the vocabulary is left out and counted; a dataset without
- * QA pairs and a model without the fusion encoder are refused with what to do.
+ * QA pairs (for QA), QA pairs (for captioning) and a model without the fusion encoder are refused
+ * with what to do.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -127,7 +128,7 @@ describe('captioning and QA objectives in the training loop', () => {
     }
   });
 
-  test('the QA objective on a captioning dataset, and either objective on a model without the fusion encoder, are refused', async () => {
+  test('the QA objective on a captioning dataset, captioning on a QA dataset, and either objective on a model without the fusion encoder, are refused', async () => {
     const model = new T2VLP(TINY_FUSION_MODEL);
     const stage1 = new T2VLP({ ...TINY_FUSION_MODEL, fusion: false });
     try {
@@ -137,6 +138,10 @@ describe('captioning and QA objectives in the training loop', () => {
         return true;
       });
       assert.throws(() => answerVocabularyOf(captions, encode), { code: 'NO_QA' });
+      await assert.rejects(run(model, qa.samples.slice(0, 4), tiny('msvd-caption', 1)), {
+        code: 'BAD_OPTION',
+        message: /is a question-answer pair, not a caption; train captioning on a caption dataset \(--dataset msvd or msrvtt\)/,
+      });
       for (const preset of ['msvd-caption', 'msrvtt-qa'])
         await assert.rejects(run(stage1, (preset === 'msvd-caption' ? captions : qa).samples.slice(0, 4), tiny(preset, 1)), (e: unknown) => {
           assert.ok(e instanceof TrainingError && e.code === 'NO_FUSION');

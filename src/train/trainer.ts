@@ -88,6 +88,13 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
         `(a stage-1 checkpoint). Start from a stage-2 checkpoint ('t2vlp train --preset fusion --init STAGE1' makes one; ` +
         `T2VLP.load(path, { fusion: true }) adds fresh fusion parameters), or train sim + align only (--objective stage1).`,
     );
+  const question = objective.needsCaptions ? o.samples.findIndex((x) => x.qa) : -1;
+  if (question >= 0)
+    throw new TrainingError(
+      'BAD_OPTION',
+      `train (${s.objective}): sample ${question} (video '${o.samples[question]!.videoId}') is a question-answer pair, not a caption; ` +
+        `train captioning on a caption dataset (--dataset msvd or msrvtt)`,
+    );
   const qa = objective.needsQa ? qaTrainingSamples(o.samples, o.answers) : undefined;
   const samples = qa?.samples ?? o.samples;
   const answers = qa ? o.answers : undefined;
