@@ -11,6 +11,8 @@ import {
   loadLsmdc,
   loadMsrvtt,
   loadWebvid,
+  readCaptionSplit,
+  readQaSplit,
   VideoReader,
   type Dataset,
 } from '../data/index.js';
@@ -18,8 +20,8 @@ import { T2VLP, type T2VLPConfig } from '../model/index.js';
 import { UsageError } from './args.js';
 
 export const DATASETS = ['msrvtt', 'lsmdc', 'didemo'] as const;
-/** Training also reads WebVid (pre-training only: no test split). */
-export const TRAIN_DATASETS = [...DATASETS, 'webvid'] as const;
+/** Training also reads WebVid (pre-training only: no test split), MSVD captions and the QA formats. */
+export const TRAIN_DATASETS = [...DATASETS, 'webvid', 'msvd', 'msrvtt-qa', 'msvd-qa'] as const;
 export type DatasetName = (typeof TRAIN_DATASETS)[number];
 
 /** The WebVid caption json in `dir`: frozen_train.json (the reference's name), else the only *.json there. */
@@ -51,6 +53,8 @@ export async function readSplit(
 ): Promise<Dataset> {
   if (!existsSync(dataDir)) throw new UsageError(`data folder '${dataDir}' does not exist`);
   if (name === 'webvid') return readWebvid(dataDir, split, videoDir);
+  if (name === 'msvd') return readCaptionSplit('msvd', dataDir, split, { videoDir });
+  if (name === 'msrvtt-qa' || name === 'msvd-qa') return readQaSplit(name, dataDir, split, { videoDir });
   const o = { dataDir, videoDir: videoDir ?? join(dataDir, 'videos'), split };
   if (name === 'msrvtt') return loadMsrvtt(o);
   if (name === 'lsmdc') return loadLsmdc(o);
@@ -63,6 +67,8 @@ export interface ReaderSettings {
   slicePos: 0 | 1 | 2;
   cache?: boolean;
   concurrency?: number;
+  /** Short clips: zero-'pad' (default) or 'repeat' frames (captioning, QA). */
+  frameFill?: 'pad' | 'repeat';
 }
 
 export function trainingVideoReader(cfg: T2VLPConfig, s: ReaderSettings): VideoReader {
@@ -74,6 +80,7 @@ export function trainingVideoReader(cfg: T2VLPConfig, s: ReaderSettings): VideoR
     slicePos: s.slicePos,
     imageSize: cfg.imageResolution,
     concurrency: s.concurrency ?? 2,
+    fill: s.frameFill ?? 'pad',
   };
   return s.cache ? new CachingVideoReader(o) : new VideoReader(o);
 }

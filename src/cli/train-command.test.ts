@@ -29,7 +29,7 @@ describe('t2vlp train / demo arguments', () => {
     assert.equal(r.err, 't2vlp train: --data is required');
     r = await capture(['train', '--data', '/tmp', '--out', '/tmp/x', '--preset', 'nope']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /--preset must be one of stage1, fusion, msrvtt, lsmdc, didemo, demo; got 'nope'/);
+    assert.match(r.err, /--preset must be one of stage1, fusion, msrvtt, lsmdc, didemo, demo, msvd-caption, msrvtt-caption, msrvtt-qa, msvd-qa; got 'nope'/);
     r = await capture(['train', '--bogus']);
     assert.equal(r.code, 2);
     assert.match(r.err, /unknown option --bogus/);

@@ -39,3 +39,4 @@ export { type T2VLPConfig, type SimilarityKind, HEAD_CONFIG_KEYS, VIT_B_16, infe
 export { contrastiveLoss, textCenters, alignLoss, gatherGlobal, type GlobalBatchOptions } from './losses.js';
 export { type LoadModelOptions, clipToT2VLPKeys, CONFIG_METADATA_KEY } from './load.js';
 export { detectLayout, toReferenceLayout } from './clip-layouts.js';
+export { ANSWER_VOCABULARY_FILE, ans2label, writeAnswerVocabulary, readAnswerVocabulary, answerVocabularyBeside } from './answer-vocabulary-file.js';

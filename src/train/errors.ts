@@ -1,5 +1,5 @@
 /** Training errors with stable codes. */
-export type TrainingErrorCode = 'NAN_LOSS' | 'BAD_OPTION' | 'NO_DATA' | 'RESUME_MISMATCH' | 'WORKER_DIED' | 'NO_FUSION';
+export type TrainingErrorCode = 'NAN_LOSS' | 'BAD_OPTION' | 'NO_DATA' | 'RESUME_MISMATCH' | 'WORKER_DIED' | 'NO_FUSION' | 'NO_QA';
 
 export class TrainingError extends Error {
   constructor(

@@ -1,7 +1,8 @@
 /** Training: the loop (every objective), presets, parameter groups, checkpoints, progress and launching. */
 export { trainModel, trainStage1, type TrainRunOptions, type TrainResult } from './trainer.js';
 export { PRESETS, DEMO_MODEL, STAGE1_NEW_MODULES, FUSION_NEW_MODULES, type TrainSettings } from './presets.js';
-export { OBJECTIVES, OBJECTIVE_SPECS, type Objective, type ObjectiveSpec } from './objectives.js';
+export { OBJECTIVES, OBJECTIVE_SPECS, type Objective, type ObjectiveSpec, type ObjectiveContext } from './objectives.js';
+export { answerVocabularyOf, qaTrainingSamples, type QaTrainingSamples } from './qa-samples.js';
 export { parameterGroups, type GroupOptions } from './param-groups.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, hasCheckpoint, LAST_CHECKPOINT, type TrainState } from './checkpoint.js';
 export { Progress, type StepRecord, type ProgressOptions } from './progress.js';

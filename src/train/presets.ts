@@ -44,6 +44,16 @@ export interface TrainSettings {
   seed: number;
   /** Model configuration for a fresh model (presets that start from a checkpoint leave it empty). */
   model?: Partial<T2VLPConfig>;
+  /** Clips with at most maxFrames frames: zero-'pad' (retrieval) or 'repeat' frames to fill them (captioning, QA; docs/DATA.md §5). */
+  frameFill?: 'pad' | 'repeat';
+  /** The annotation format the preset's script reads (`t2vlp train --dataset` default). */
+  dataset?: string;
+  /**
+   * QA: score whole answers of an answer vocabulary ('vocabulary', the dataset's
+   * train_ans2label.json or the training answers) or the answer's first BPE token ('first-token',
+   * the reference; docs/FUSION.md "Question answering").
+   */
+  qaAnswers?: 'vocabulary' | 'first-token';
 }
 
 const REFERENCE: Omit<TrainSettings, 'objective' | 'epochs' | 'lr' | 'warmup' | 'featureFramerate'> = {
@@ -93,6 +103,19 @@ const RETRIEVAL: TrainSettings = {
   newModulePatterns: FUSION_NEW_MODULES,
 };
 
+/**
+ * Downstream fine-tuning from a stage-2 checkpoint: the fusion modules are the new ones. Their
+ * fixed lr is not in the captioning / QA command lines; t2vlp takes retrieval's 5e-6
+ * (docs/TRAINING.md "Hyper-parameters").
+ */
+const DOWNSTREAM = { ...REFERENCE, newModuleLr: 5e-6, newModulePatterns: FUSION_NEW_MODULES, frameFill: 'repeat' } as const;
+
+/** `video_captioning/msvd_captioning.py` (MSR-VTT by data loader): caption + sim + align. */
+const CAPTION: TrainSettings = { ...DOWNSTREAM, objective: 'caption', epochs: 10, lr: 5e-5, warmup: 0.2, featureFramerate: 1, dataset: 'msvd' };
+
+/** `video_qa/main_task_qa_msrvtt.py` (MSVD-QA by data loader): answer cross entropy + sim. */
+const QA: TrainSettings = { ...DOWNSTREAM, objective: 'qa', epochs: 5, lr: 2e-4, warmup: 0.1, featureFramerate: 1, dataset: 'msrvtt-qa', qaAnswers: 'vocabulary' };
+
 export const PRESETS: Record<string, TrainSettings> = {
   stage1: { ...REFERENCE, objective: 'stage1', epochs: 5, lr: 1e-4, warmup: 0.1, featureFramerate: 1 },
   fusion: {
@@ -124,4 +147,8 @@ export const PRESETS: Record<string, TrainSettings> = {
     schedule: 'warmup_cosine',
     model: DEMO_MODEL,
   },
+  'msvd-caption': CAPTION,
+  'msrvtt-caption': { ...CAPTION, dataset: 'msrvtt' },
+  'msrvtt-qa': QA,
+  'msvd-qa': { ...QA, dataset: 'msvd-qa' },
 };

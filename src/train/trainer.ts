@@ -1,6 +1,6 @@
 /**
- * The training loop of every pre-training and retrieval objective (objectives.ts; the preset's
- * `objective` picks stage 1, stage 2 or retrieval fine-tuning): BERT-style Adam with the
+ * The training loop of every objective (objectives.ts; the preset's `objective` picks stage 1,
+ * stage 2, retrieval, captioning or QA fine-tuning): BERT-style Adam with the
  * reference's parameter groups and warmup schedule, gradient accumulation, global gradient
  * clipping, the logit-scale clamp, data-parallel gradient averaging across processes (the
  * contrastive loss and the hard negatives see the global batch through the all-gather), atomic
@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   batchToTensors,
   collate,
@@ -21,13 +22,14 @@ import {
   type TextStyle,
   type VideoReader,
 } from '../data/index.js';
-import type { T2VLP } from '../model/index.js';
+import { ANSWER_VOCABULARY_FILE, writeAnswerVocabulary, type AnswerVocabulary, type T2VLP } from '../model/index.js';
 import { clipGradNorm, dist, noGrad, scope } from '../torch/index.js';
 import { BertAdam, makeSchedule } from '../torch/optim/index.js';
 import { hasCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainState } from './checkpoint.js';
 import { TrainingError } from './errors.js';
 import { parameterGroups } from './param-groups.js';
 import { OBJECTIVE_SPECS } from './objectives.js';
+import { qaTrainingSamples } from './qa-samples.js';
 import type { TrainSettings } from './presets.js';
 import { Progress } from './progress.js';
 
@@ -51,6 +53,11 @@ export interface TrainRunOptions {
   /** Called on every rank after each epoch. */
   onEpochEnd?: (epoch: number) => Promise<void> | void;
   signal?: AbortSignal;
+  /**
+   * QA: the whole-answer vocabulary to train over (samples are labelled from it, answers outside
+   * it left out and counted); written to `outDir/train_ans2label.json`. Without: first-token answers.
+   */
+  answers?: AnswerVocabulary;
 }
 
 export interface TrainResult {
@@ -62,6 +69,8 @@ export interface TrainResult {
   terms: Record<string, number[]>;
   skipped: SkipReport;
   seconds: number;
+  /** QA with an answer vocabulary: training samples left out because their answer is not in it. */
+  outOfVocabulary?: number;
 }
 
 const LOGIT_SCALE_MAX = Math.log(100);
@@ -79,17 +88,31 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
         `(a stage-1 checkpoint). Start from a stage-2 checkpoint ('t2vlp train --preset fusion --init STAGE1' makes one; ` +
         `T2VLP.load(path, { fusion: true }) adds fresh fusion parameters), or train sim + align only (--objective stage1).`,
     );
+  const question = objective.needsCaptions ? o.samples.findIndex((x) => x.qa) : -1;
+  if (question >= 0)
+    throw new TrainingError(
+      'BAD_OPTION',
+      `train (${s.objective}): sample ${question} (video '${o.samples[question]!.videoId}') is a question-answer pair, not a caption; ` +
+        `train captioning on a caption dataset (--dataset msvd or msrvtt)`,
+    );
+  const qa = objective.needsQa ? qaTrainingSamples(o.samples, o.answers) : undefined;
+  const samples = qa?.samples ?? o.samples;
+  const answers = qa ? o.answers : undefined;
   const rank = dist.getRank();
   const world = dist.getWorldSize();
   const perStep = s.batchSize / world;
   const perMicro = perStep / s.gradAccum;
   if (!Number.isInteger(perMicro) || perMicro < 1)
     throw new TrainingError('BAD_OPTION', `train: batch size ${s.batchSize} must divide into ${world} processes × ${s.gradAccum} accumulation steps`);
-  if (o.samples.length < s.batchSize)
-    throw new TrainingError('NO_DATA', `train: ${o.samples.length} training samples is fewer than one batch of ${s.batchSize}`);
+  if (samples.length < s.batchSize)
+    throw new TrainingError(
+      'NO_DATA',
+      `train: ${samples.length} training samples is fewer than one batch of ${s.batchSize}` +
+        (qa?.outOfVocabulary ? ` (${qa.outOfVocabulary} QA samples left out: answer not in the vocabulary of ${answers!.size})` : ''),
+    );
 
   const loader = new DataLoader<Sample, ModelItem>(
-    o.samples,
+    samples,
     modelItemLoader({ tokenizer: o.tokenizer, videos: o.videos, maxWords: s.maxWords, textStyle: o.textStyle, mlmLabels: objective.mlmLabels }),
     { batchSize: perMicro, shuffle: true, seed: s.seed, rank, worldSize: world, dropLast: true, concurrency: 2, prefetchBatches: 2 },
   );
@@ -109,9 +132,11 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   );
   const schedule = makeSchedule(s.schedule, totalSteps, s.warmup);
   const params = optimizer.parameters();
-  const settingsHash = createHash('sha256').update(JSON.stringify({ s, n: o.samples.length, world })).digest('hex').slice(0, 16);
+  const settingsHash = createHash('sha256').update(JSON.stringify({ s, n: samples.length, world, answers: answers?.size })).digest('hex').slice(0, 16);
   const progress = o.progress ?? new Progress({ quiet: rank !== 0 });
   if (rank === 0) mkdirSync(o.outDir, { recursive: true });
+  if (rank === 0 && answers) await writeAnswerVocabulary(join(o.outDir, ANSWER_VOCABULARY_FILE), answers);
+  if (qa?.outOfVocabulary) progress.event('out-of-vocabulary', { left: qa.outOfVocabulary, kept: samples.length, vocabulary: answers!.size });
 
   let step = 0;
   if (o.resume && hasCheckpoint(o.outDir)) {
@@ -142,7 +167,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
       for await (const batch of loader.epoch({ signal: o.signal })) {
         const parts = scope(() => {
           const t = batchToTensors(collate(batch.items));
-          const out = objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad });
+          const out = objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad }, { answers });
           out.loss.div(s.gradAccum).backward();
           const terms: Record<string, number> = {};
           for (const n of objective.terms) terms[n] = out.terms[n]!.item();
@@ -196,7 +221,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   }
   const skipped = loader.report();
   if (skipped.skipped > 0) progress.event('skipped', { ...skipped });
-  return { steps: step, totalSteps, losses, terms: termHistory, skipped, seconds: (Date.now() - started) / 1000 };
+  return { steps: step, totalSteps, losses, terms: termHistory, skipped, seconds: (Date.now() - started) / 1000, outOfVocabulary: qa && answers ? qa.outOfVocabulary : undefined };
 }
 
 /** @deprecated The loop trains every objective now: use {@link trainModel} (same options; the preset's `objective` decides). */

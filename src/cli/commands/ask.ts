@@ -2,12 +2,14 @@
  * `t2vlp ask VIDEO QUESTION`: answers a question about a video with a QA checkpoint (the fusion
  * encoder's answer head, docs/FUSION.md "Question answering") and prints the most probable
  * answers. Without --answers the answers are single tokens of the CLIP vocabulary, as in the
- * reference; with --answers train_ans2label.json they are that file's whole answers.
+ * reference; with --answers train_ans2label.json they are that file's whole answers. A QA run of
+ * `t2vlp train` writes the vocabulary it trained with beside its model, and that one is used
+ * when --answers is not given.
  */
 import { readFile } from 'node:fs/promises';
 import { ClipTokenizer } from '../../data/index.js';
 import { answerQuestion, InferenceError, loadModelForInference, requireFusionHead, videoReaderFor } from '../../inference/index.js';
-import { AnswerVocabulary } from '../../model/index.js';
+import { AnswerVocabulary, answerVocabularyBeside } from '../../model/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
@@ -18,7 +20,10 @@ const spec = {
   options: {
     checkpoint: { type: 'string', help: 'a QA checkpoint (fusion encoder fine-tuned for question answering)' },
     top: { type: 'int', help: 'number of answers', default: 5 },
-    answers: { type: 'string', help: 'answer vocabulary ({ answer: label } JSON, e.g. train_ans2label.json) the model was trained with' },
+    answers: {
+      type: 'string',
+      help: "answer vocabulary ({ answer: label } JSON, e.g. train_ans2label.json) the model was trained with (default: train_ans2label.json beside the checkpoint, if any)",
+    },
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
     dtype: DTYPE_OPTION,
     'max-words': MAX_WORDS_OPTION,
@@ -48,7 +53,8 @@ async function run(args: Options): Promise<number> {
   const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype }), ClipTokenizer.load()]);
   try {
     requireFusionHead(model, args.checkpoint, 'ask');
-    const answers = args.answers ? await answerVocabulary(args.answers, tokenizer) : undefined;
+    const answersPath = args.answers ?? answerVocabularyBeside(args.checkpoint);
+    const answers = answersPath ? await answerVocabulary(answersPath, tokenizer) : undefined;
     const reader = videoReaderFor(model, { frames: args.frames, fps: args.fps, concurrency: args.concurrency });
     const r = await answerQuestion(model, tokenizer, reader, video, question, { top: args.top, maxWords: args.maxWords, answers });
     if (args.json) {

@@ -60,7 +60,7 @@ async function run(a: Options): Promise<number> {
   };
   const seed = a.seed;
   say(`demo: generating the synthetic dataset in ${join(dir, 'data')} ...`);
-  const ds = await generateSyntheticDataset({ outDir: join(dir, 'data'), numVideos: a.videos, seed });
+  const ds = await generateSyntheticDataset({ outDir: join(dir, 'data'), numVideos: a.videos, seed, overwrite: true }); // the demo's own folder: other settings or an older version are regenerated
   say(`demo: ${ds.counts.train} train / ${ds.counts.val} val / ${ds.counts.test} test videos (${ds.created ? 'generated' : 'already there'})`);
 
   const stage1: TrainSettings = { ...PRESETS.demo!, epochs: a.epochs, batchSize: a.batchSize, seed };

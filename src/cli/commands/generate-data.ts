@@ -1,7 +1,7 @@
 /**
- * `t2vlp generate-data`: writes the synthetic video-text dataset (MSR-VTT file formats) that the
- * demo, the tests and quick experiments train and evaluate on. Re-running with the same options
- * on a complete dataset does nothing and says so.
+ * `t2vlp generate-data`: writes the synthetic video-text dataset (MSR-VTT, MSVD, MSRVTT-QA and
+ * MSVD-QA file formats) that the demo, the tests and quick experiments train and evaluate on.
+ * Re-running with the same options on a complete dataset does nothing and says so.
  */
 import { DataError, generateSyntheticDataset } from '../../data/index.js';
 import {UsageError, type Args, type CommandSpec } from '../args.js';

@@ -15,7 +15,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./demo.js'),
   },
   train: {
-    summary: 'stage-1 or stage-2 (fusion) pre-training, or retrieval fine-tuning (presets per dataset; --nproc N processes)',
+    summary: 'stage-1 or stage-2 (fusion) pre-training; retrieval, captioning or QA fine-tuning (presets per dataset; --nproc N processes)',
     load: () => import('./train.js'),
   },
   eval: { summary: 'evaluate a checkpoint on a dataset split: text-video retrieval, captioning (--task caption) or QA (--task qa)', load: () => import('./eval.js') },

@@ -1,15 +1,18 @@
 /**
- * `t2vlp train`: stage-1 pre-training, stage-2 (fusion) pre-training or retrieval fine-tuning on
- * an MSR-VTT, LSMDC, DiDeMo or WebVid folder, with the reference hyper-parameters and objective
- * as preset defaults (every one overridable), `--nproc N` data-parallel processes, checkpoints
- * every N steps, and `--resume`. Stage 2 from a stage-1 checkpoint starts the fusion encoder
- * from fresh parameters.
+ * `t2vlp train`: stage-1 pre-training, stage-2 (fusion) pre-training, retrieval, captioning or QA
+ * fine-tuning on an MSR-VTT, LSMDC, DiDeMo, WebVid, MSVD, MSRVTT-QA or MSVD-QA folder, with the
+ * reference hyper-parameters, objective and data format as preset defaults (every one
+ * overridable), `--nproc N` data-parallel processes, checkpoints every N steps, and `--resume`.
+ * Stage 2 from a stage-1 checkpoint starts the fusion encoder from fresh parameters. QA training
+ * writes the answer vocabulary beside the model (OUT/train_ans2label.json).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClipTokenizer } from '../../data/index.js';
+import { ANSWER_VOCABULARY_FILE, type AnswerVocabulary } from '../../model/index.js';
 import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
 import {
+  answerVocabularyOf,
   launchWorkers,
   OBJECTIVES,
   PRESETS,
@@ -21,7 +24,7 @@ import {
 } from '../../train/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-import { readSplit, startingModel, TRAIN_DATASETS, trainingVideoReader } from '../setup.js';
+import { readSplit, startingModel, TRAIN_DATASETS, trainingVideoReader, type DatasetName } from '../setup.js';
 
 const spec = {
   name: 'train',
@@ -29,11 +32,13 @@ const spec = {
   options: {
     data: { type: 'string', help: 'dataset folder (annotation files; videos in DIR/videos; WebVid: frozen_train.json + TFRecord shards)' },
     'video-dir': { type: 'string', help: 'video folder, if not DATA/videos (WebVid: the folder with path.index)' },
-    dataset: { type: 'string', help: 'annotation format', default: 'msrvtt', choices: [...TRAIN_DATASETS] },
+    dataset: { type: 'string', help: "annotation format (default: the preset's, else msrvtt)", choices: [...TRAIN_DATASETS] },
     out: { type: 'string', help: 'output folder: checkpoints, model.safetensors, metrics.jsonl' },
     preset: {
       type: 'string',
-      help: 'hyper-parameter defaults and objective (stage1: sim+align; fusion: vtm+mlm+plm+align; msrvtt/lsmdc/didemo: vtm+sim+align)',
+      help:
+        'hyper-parameter defaults and objective (stage1: sim+align; fusion: vtm+mlm+plm+align; msrvtt/lsmdc/didemo: vtm+sim+align; ' +
+        'msvd-caption/msrvtt-caption: caption+sim+align; msrvtt-qa/msvd-qa: answer+sim)',
       default: 'stage1',
       choices: Object.keys(PRESETS),
     },
@@ -41,6 +46,11 @@ const spec = {
     init: {
       type: 'string',
       help: 'start from this checkpoint (t2vlp, PyTorch state dict or CLIP ViT-B-16.pt; --preset fusion adds fresh fusion parameters to a stage-1 one)',
+    },
+    'qa-answers': {
+      type: 'string',
+      help: "QA: score whole answers of the answer vocabulary (train_ans2label.json, else the training answers) or the answer's first token (the reference)",
+      choices: ['vocabulary', 'first-token'],
     },
     epochs: { type: 'int', help: 'epochs' },
     'batch-size': { type: 'int', help: 'global batch size (all processes)' },
@@ -87,6 +97,7 @@ export function settingsFrom(a: Options): TrainSettings {
     gradAccum: pick('gradAccum', a.gradAccum),
     freezeLayerNum: pick('freezeLayerNum', a.freezeLayerNum),
     seed: pick('seed', a.seed),
+    qaAnswers: pick('qaAnswers', a.qaAnswers as TrainSettings['qaAnswers']),
   };
 }
 
@@ -118,12 +129,17 @@ async function run(a: Options): Promise<number> {
   if (a.init && !existsSync(a.init)) throw new UsageError(`checkpoint '${a.init}' does not exist`);
   if (!a.init && !s.model)
     throw new UsageError(`preset '${a.preset}' starts from a checkpoint: pass --init (a t2vlp checkpoint or OpenAI CLIP ViT-B-16.pt)`);
-  const data = await readSplit(a.dataset, a.data, 'train', a.videoDir);
+  const dataset = (a.dataset ?? s.dataset ?? 'msrvtt') as DatasetName;
+  if (!(TRAIN_DATASETS as readonly string[]).includes(dataset))
+    throw new UsageError(`preset '${a.preset}' names dataset '${dataset}'; expected one of ${TRAIN_DATASETS.join(', ')}`);
+  const data = await readSplit(dataset, a.data, 'train', a.videoDir);
   // Stage 2 adds fresh fusion parameters to a stage-1 model; retrieval fine-tuning needs trained ones (the trainer says so).
   const model = await startingModel(a.init, s.model, { fusion: s.objective === 'fusion' });
   try {
     if (a.init && a.maxFrames === undefined) s.maxFrames = model.config.numFrames;
     const tokenizer = await ClipTokenizer.load();
+    const answers: AnswerVocabulary | undefined =
+      s.objective === 'qa' && s.qaAnswers !== 'first-token' ? answerVocabularyOf(data, (t) => tokenizer.encode(t)) : undefined;
     const videos = trainingVideoReader(model.config, { ...s, cache: !!a.cacheVideos });
     const out = a.out;
     const rank = dist.getRank();
@@ -140,11 +156,13 @@ async function run(a: Options): Promise<number> {
       resume: !!a.resume,
       maxSteps: a.maxSteps,
       progress,
+      answers,
     });
     if (rank === 0) {
       await model.save(join(out, 'model.safetensors'));
+      const qa = answers ? { answers: join(out, ANSWER_VOCABULARY_FILE), answerVocabulary: answers.size, outOfVocabulary: r.outOfVocabulary ?? 0 } : {};
       console.log(
-        JSON.stringify({ objective: s.objective, steps: r.steps, totalSteps: r.totalSteps, finalLoss: r.losses.at(-1) ?? null, skipped: r.skipped.skipped, seconds: r.seconds, model: join(out, 'model.safetensors') }),
+        JSON.stringify({ objective: s.objective, steps: r.steps, totalSteps: r.totalSteps, finalLoss: r.losses.at(-1) ?? null, skipped: r.skipped.skipped, seconds: r.seconds, model: join(out, 'model.safetensors'), ...qa }),
       );
     }
     return 0;

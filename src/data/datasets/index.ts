@@ -1,5 +1,6 @@
 // Readers for every annotation format of docs/DATA.md §3 and §5 (MSR-VTT, LSMDC, MSVD, DiDeMo,
-// WebVid, MSRVTT-QA, MSVD-QA), all producing the common Dataset / Sample shape of types.ts.
+// WebVid, MSRVTT-QA, MSVD-QA), all producing the common Dataset / Sample shape of types.ts, and
+// readCaptionSplit / readQaSplit: one captioning or QA split by format name.
 export type {
   Dataset,
   MultiSentenceInfo,
@@ -31,3 +32,12 @@ export {
   type MsvdQaOptions,
 } from './qa.js';
 export { readPickle, type PickleValue } from './pickle.js';
+export {
+  readCaptionSplit,
+  readQaSplit,
+  CAPTION_FORMATS,
+  QA_FORMATS,
+  type CaptionFormat,
+  type QaFormat,
+  type TaskSplitOptions,
+} from './task-splits.js';

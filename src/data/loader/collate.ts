@@ -73,7 +73,10 @@ export interface TensorBatch {
   tokenTypeIds: Tensor;
   video: Tensor;
   videoMask: Tensor;
+  /** QA: [B] answer-vocabulary labels (-1: not in the vocabulary). */
   answerLabels?: Tensor;
+  /** QA: [B] id of each answer's first BPE token (the reference's answer class). */
+  answerTokenIds?: Tensor;
   alignIds?: Tensor;
   alignMask?: Tensor;
   fusionLabels?: Tensor;
@@ -88,6 +91,7 @@ export function batchToTensors(b: CollatedBatch): TensorBatch {
     videoMask: toTensor(b.videoMask, b.videoMaskShape),
   };
   if (b.answerLabels) t.answerLabels = toTensor(b.answerLabels, [b.size]);
+  if (b.answerTokenIds) t.answerTokenIds = toTensor(b.answerTokenIds, [b.size]);
   if (b.alignIds) t.alignIds = toTensor(b.alignIds, b.textShape);
   if (b.alignMask) t.alignMask = toTensor(b.alignMask, b.textShape);
   if (b.fusionLabels)

@@ -1,7 +1,8 @@
 // Writes a small synthetic video-text dataset in MSR-VTT's file formats (and MSRVTT-QA's), so
 // the real readers and loaders train and evaluate on it: videos/<id>.mp4, MSRVTT_data.json,
-// MSRVTT_train.9k.csv, MSRVTT_JSFUSION_val.csv / _test.csv (one caption per video), qa/*.jsonl
-// with qa/train_ans2label.json, and manifest.json. The same options give byte-identical
+// MSRVTT_train.9k.csv, MSRVTT_JSFUSION_val.csv / _test.csv (one caption per video), MSVD's
+// captioning files (train/val/test_list.txt, raw-captions.json), qa/*.jsonl (MSRVTT-QA) and
+// qa/*_qa.json (MSVD-QA) with qa/train_ans2label.json, and manifest.json. The same options give byte-identical
 // annotation files and (with the same ffmpeg build) identical videos. Written into a temporary
 // folder beside the target and renamed into place; re-running with the same options when the
 // dataset is complete does nothing. A run killed mid-way (SIGKILL, power cut) leaves only its
@@ -40,7 +41,8 @@ export interface SyntheticOptions {
   signal?: AbortSignal;
 }
 
-export const SYNTHETIC_VERSION = 1;
+/** Bumped when the files written change (2: MSVD caption and MSVD-QA files), so an older dataset is not taken as complete. */
+export const SYNTHETIC_VERSION = 2;
 
 function settings(o: SyntheticOptions) {
   return {
@@ -203,7 +205,19 @@ export async function generateSyntheticDataset(o: SyntheticOptions): Promise<Syn
           ),
         );
       await writeFile(join(tmp, 'qa', `${which}.jsonl`), lines.join('\n') + '\n');
+      // The same pairs in MSVD-QA's layout (a JSON array per split).
+      await writeFile(join(tmp, 'qa', `${which}_qa.json`), `[${lines.join(',\n')}]\n`);
     }
+    // MSVD's captioning layout (docs/DATA.md §3.3) over the same videos: the lists, and the
+    // JSON form of raw-captions.pkl (video id -> captions as lists of words).
+    for (const which of ['train', 'val', 'test'] as const) {
+      const listed = ids.filter((_, i) => split(i) === which);
+      await writeFile(join(tmp, `${which}_list.txt`), listed.map((id) => id + '\n').join(''));
+    }
+    await writeFile(
+      join(tmp, 'raw-captions.json'),
+      JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, captions[i]!.map((c) => c.split(' '))]))) + '\n',
+    );
     await writeFile(
       join(tmp, 'qa', 'train_ans2label.json'),
       JSON.stringify(Object.fromEntries(SYNTHETIC_ANSWERS.map((a, k) => [a, k]))) + '\n',
