@@ -18,10 +18,10 @@ function minCosine(a: Tensor, b: Tensor): number {
   });
 }
 
-// Bounds: measured minimum cosines, rounded down with margin (int8 0.9986 video / 0.9993 text;
-// bf16 0.9995 / 0.9997 on this fixture).
-const INT8_MIN_COSINE = 0.995;
-const BF16_MIN_COSINE = 0.995;
+// Bounds: the measured minimum cosines over rows (int8: video 0.99956, text 0.99923; bf16 autocast:
+// 0.99996 both, libtorch 2.13 CPU), with a margin for other CPUs' kernels.
+const INT8_MIN_COSINE = 0.998;
+const BF16_MIN_COSINE = 0.999;
 
 let f: Map<string, Tensor>;
 let model: T2VLP;
