@@ -76,6 +76,20 @@ describe('reduced-precision inference on the fixture model', () => {
     }
   });
 
+  test('a quantized model refuses to move to CUDA or to bfloat16', async () => {
+    const q = await T2VLP.load(REFERENCE_DIR + 'params_stage1.safetensors', { dtype: 'int8' });
+    try {
+      for (const target of ['cuda', 'bfloat16'] as const)
+        assert.throws(
+          () => q.to(target),
+          (e: unknown) => e instanceof PrecisionError && e.code === 'INT8_UNSUPPORTED' && new RegExp(`to\\('${target}'\\)`).test(e.message),
+        );
+      assert.equal(q.to('cpu').device, 'cpu');
+    } finally {
+      q.dispose();
+    }
+  });
+
   test('int8 on a bfloat16 model, and unknown quantization kinds, are coded errors', async () => {
     const bf = await T2VLP.load(REFERENCE_DIR + 'params_stage1.safetensors', { dtype: 'bfloat16' });
     try {

@@ -185,6 +185,17 @@ export class T2VLP extends nn.Module {
     return this;
   }
 
+  /** Module.to, refusing to move or cast a quantized model (its int8 layers run on CPU from float32 weights). */
+  override to(target: Parameters<nn.Module['to']>[0]): this {
+    if (target !== 'cpu' && target !== 'float32' && this.quantized)
+      throw new PrecisionError(
+        'INT8_UNSUPPORTED',
+        `T2VLP.to('${target}'): the model is quantized to int8, which runs on CPU from float32 weights; ` +
+          `load it without --dtype int8 to use ${target}`,
+      );
+    return super.to(target);
+  }
+
   /** Whether `quantize('int8')` was applied (Linear layers run int8). */
   get quantized(): boolean {
     return isQuantized(this);
