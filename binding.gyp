@@ -9,6 +9,7 @@
         "native/src/autograd.cc",
         "native/src/system.cc",
         "native/src/dist.cc",
+        "native/src/precision.cc",
         "native/src/gen/ops.gen.cc"
       ],
       "include_dirs": [

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the addon against the CUDA libtorch of the installed Python torch and runs the CUDA
-# checks: the CUDA parity tests (src/model/cuda.test.ts), a CPU smoke test of the build, and the
+# checks: the CUDA parity tests (src/model/cuda.test.ts), autocast and loss scaling on CUDA
+# (src/torch/precision/cuda.test.ts), a CPU smoke test of the build, and the
 # CUDA bench. For a GPU machine that has Python torch (CUDA) and a compiler but no npm install:
 # NODE_DIR holds bin/node and include/node; NM holds node-addon-api, tsx and esbuild.
 #   NODE_DIR=/opt/node NM=/opt/nm OUT=/tmp/out bash scripts/gpu-check.sh
@@ -28,5 +29,5 @@ g++ -shared -o build/Release/t2vlp.node build/obj/*.o -L"$libdir" $(node native/
 echo "build: $(( $(date +%s) - t0 )) s" | tee -a "$OUT/gpu.txt"
 node -e "const a=require('./build/Release/t2vlp.node'); console.log('addon', a.version(), 'cuda devices', a.cudaDeviceCount())" | tee -a "$OUT/gpu.txt"
 set +e
-node --import tsx --test --test-reporter=spec src/model/cuda.test.ts src/torch/scope.test.ts 2>&1 | tee "$OUT/tests.txt"
+node --import tsx --test --test-reporter=spec src/model/cuda.test.ts src/torch/precision/cuda.test.ts src/torch/scope.test.ts 2>&1 | tee "$OUT/tests.txt"
 node --import tsx bench/run.ts cuda 2>&1 | tee "$OUT/bench.txt"

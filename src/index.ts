@@ -66,6 +66,7 @@ export * from './inference/index.js';
 export {
   trainModel,
   trainStage1,
+  type AmpMode,
   PRESETS,
   DEMO_MODEL,
   OBJECTIVES,

@@ -21,6 +21,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   t2::registerAutograd(env, exports);
   t2::registerSystem(env, exports);
   t2::registerDist(env, exports);
+  t2::registerPrecision(env, exports);
   t2::registerGeneratedOps(env, exports);
   return exports;
 }

@@ -121,6 +121,7 @@ void registerCreate(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerSystem(Napi::Env env, Napi::Object exports);
 void registerDist(Napi::Env env, Napi::Object exports);
+void registerPrecision(Napi::Env env, Napi::Object exports);
 void registerGeneratedOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace t2

@@ -170,6 +170,30 @@ describe('t2vlp encode', () => {
     assert.deepEqual((await readEmbeddings(one)).ids, ['a green triangle']);
   });
 
+  test('--dtype int8: dynamic int8 Linear layers, embeddings close to float32 (cosine ≥ 0.99 per text)', async () => {
+    const texts = ['a red circle moves left', 'a blue square appears'];
+    const out = join(dir, 'out', 'int8.safetensors');
+    const r = await cli('encode', '--checkpoint', ckpt, '--dtype', 'int8', '--text', texts[0]!, '--out', out);
+    assert.equal(r.code, 0, r.err);
+    const e = await readEmbeddings(out);
+    assert.equal(e.options.dtype, 'int8');
+    const direct = noGrad(() =>
+      scope(() => {
+        const b = tokenizer.batch([texts[0]!]);
+        return model.encodeText(b.inputIds, b.attentionMask).embedding.toArray() as Float32Array;
+      }),
+    );
+    let dot = 0, na = 0, nb = 0;
+    direct.forEach((v, j) => {
+      const q = e.embeddings[j]!;
+      dot += v * q;
+      na += v * v;
+      nb += q * q;
+    });
+    const cos = dot / Math.sqrt(na * nb);
+    assert.ok(cos >= 0.99 && cos < 1, `int8 vs float32 cosine ${cos}`);
+  });
+
   test('a video that fails to decode is reported, left out and listed as skipped', async () => {
     const folder = join(dir, 'mixed');
     await mkdir(folder);

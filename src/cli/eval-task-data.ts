@@ -133,7 +133,7 @@ export function baselineOf(flag: string): BaselineKind {
  * The baseline model, after the evaluated model is done with: `fresh` re-initialises `model`'s
  * fusion encoder in place (seed 0) and returns it; a checkpoint is loaded (and `model` disposed).
  */
-export async function baselineModel(b: BaselineKind, model: T2VLP, dtype: 'float32' | 'bfloat16'): Promise<T2VLP> {
+export async function baselineModel(b: BaselineKind, model: T2VLP, dtype: 'float32' | 'bfloat16' | 'int8'): Promise<T2VLP> {
   if (b.kind === 'fresh') {
     resetFusionEncoder(model, { seed: 0 });
     return model;

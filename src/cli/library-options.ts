@@ -67,7 +67,7 @@ export interface OpenedModel {
 
 export async function openModel(checkpoint: string, dtype: string): Promise<OpenedModel> {
   const [model, tokenizer] = await Promise.all([
-    loadModelForInference(checkpoint, { dtype: dtype as 'float32' | 'bfloat16' }),
+    loadModelForInference(checkpoint, { dtype: dtype as 'float32' | 'bfloat16' | 'int8' }),
     ClipTokenizer.load(),
   ]);
   // bfloat16 weights give other vectors: an index is tied to the checkpoint and its dtype.

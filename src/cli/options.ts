@@ -6,9 +6,9 @@ import type { OptionSpec, OptionSpecs } from './args.js';
 
 export const DTYPE_OPTION = {
   type: 'string',
-  help: 'weights dtype: float32 or bfloat16',
+  help: 'weights dtype: float32, bfloat16, or int8 (dynamic int8 Linear layers, CPU only)',
   default: 'float32',
-  choices: ['float32', 'bfloat16'],
+  choices: ['float32', 'bfloat16', 'int8'],
 } as const satisfies OptionSpec;
 
 export const MAX_WORDS_OPTION = { type: 'int', help: 'tokens per text, start and end included', default: 32 } as const satisfies OptionSpec;

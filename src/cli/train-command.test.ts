@@ -14,6 +14,7 @@ describe('t2vlp train / demo arguments', () => {
     assert.equal(r.code, 0);
     assert.match(r.out, /--preset\s+hyper-parameter defaults and objective \(stage1: sim\+align; fusion: vtm\+mlm\+plm\+align; .*\(default: stage1\)/);
     assert.match(r.out, /--nproc/);
+    assert.match(r.out, /--amp\s+mixed precision: .*\(default: off\)/);
     assert.match(r.out, /--objective\s+what to back-propagate, if not the preset's/);
     assert.match(r.out, /--preset stage1\|fusion\|msrvtt\|lsmdc\|didemo\|demo/);
     const d = await capture(['demo', '--help']);
@@ -35,6 +36,9 @@ describe('t2vlp train / demo arguments', () => {
     assert.match(r.err, /unknown option --bogus/);
     r = await capture(['train', '--data', '/tmp', '--epochs', 'many']);
     assert.match(r.err, /--epochs expects an integer, got 'many'/);
+    r = await capture(['train', '--data', '/tmp', '--out', '/tmp/x', '--amp', 'int8']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--amp must be one of off, bf16, fp16; got 'int8'/);
     r = await capture(['nope']);
     assert.equal(r.code, 2);
     assert.match(r.err, /unknown command 'nope'/);

@@ -11,8 +11,8 @@ import { EMBEDDINGS_FORMAT } from './embeddings.js';
 import { InferenceError } from './errors.js';
 
 export interface LoadForInferenceOptions {
-  /** Weights dtype: 'float32' (default) or 'bfloat16' (faster on recent CPUs). */
-  dtype?: 'float32' | 'bfloat16';
+  /** Weights dtype: 'float32' (default), 'bfloat16', or 'int8' (dynamic int8 Linear layers, CPU). */
+  dtype?: 'float32' | 'bfloat16' | 'int8';
 }
 
 async function isEmbeddingsFile(path: string): Promise<boolean> {

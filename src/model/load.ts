@@ -27,8 +27,11 @@ import { weightsFileOf } from './hf-clip-files.js';
 export interface LoadModelOptions {
   /** Overrides of values shapes cannot tell (numFrames, jointLayers, eotTokenId, maskPaddedFrames). */
   config?: Partial<T2VLPConfig>;
-  /** Weights dtype after loading: 'float32' (default) or 'bfloat16' for faster CPU inference. */
-  dtype?: Extract<DType, 'float32' | 'bfloat16'>;
+  /**
+   * Weights after loading: 'float32' (default), 'bfloat16', or 'int8' (float32 weights plus int8
+   * copies of the Linear layers for CPU inference; docs/ARCHITECTURE.md "Precisions").
+   */
+  dtype?: Extract<DType, 'float32' | 'bfloat16'> | 'int8';
   /** Throw when keys are missing, unexpected or mis-shaped (default true). */
   strict?: boolean;
   /**
@@ -127,6 +130,7 @@ export async function loadT2VLP(
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
-  if (o.dtype && o.dtype !== 'float32') model.to(o.dtype);
+  if (o.dtype === 'int8') model.quantize('int8');
+  else if (o.dtype && o.dtype !== 'float32') model.to(o.dtype);
   return model.eval();
 }

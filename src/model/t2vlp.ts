@@ -16,7 +16,20 @@
  * With the fusion encoder (`hasFusion`: stage-2 and downstream checkpoints, docs/FUSION.md) the
  * model also offers `stage2Loss`, `retrievalLoss` and `rerank` (fusion-losses.ts, rerank.ts).
  */
-import { F, nn, noGrad, ones, scope, Tensor, withDevice, type Device, type DType } from '../torch/index.js';
+import {
+  F,
+  isQuantized,
+  nn,
+  noGrad,
+  ones,
+  PrecisionError,
+  quantizeDynamicInt8,
+  scope,
+  Tensor,
+  withDevice,
+  type Device,
+  type DType,
+} from '../torch/index.js';
 import { type SimilarityKind, type T2VLPConfig, VIT_B_16, validateConfig } from './config.js';
 import { CLIP } from './clip.js';
 import { FusionError, type FusionModel } from './fusion.js';
@@ -157,6 +170,35 @@ export class T2VLP extends nn.Module {
   /** The dtype of the weights ('float32' by default; 'bfloat16' after `to('bfloat16')`). */
   get dtype(): DType {
     return this.clip.logit_scale.dtype;
+  }
+
+  /**
+   * Dynamic int8 quantization of every Linear layer and attention in-projection for CPU inference
+   * (docs/ARCHITECTURE.md "Precisions"): weights int8, activations quantized per call, outputs
+   * float32. Inference only: the parameters stop requiring gradients and training raises
+   * INT8_TRAINING. The float32 weights stay (and are what `save` writes).
+   */
+  quantize(kind: 'int8'): this {
+    if (kind !== 'int8')
+      throw new PrecisionError('BAD_PRECISION', `T2VLP.quantize: expected 'int8', got '${String(kind)}'; use model.to('bfloat16') for bfloat16`);
+    quantizeDynamicInt8(this);
+    return this;
+  }
+
+  /** Module.to, refusing to move or cast a quantized model (its int8 layers run on CPU from float32 weights). */
+  override to(target: Parameters<nn.Module['to']>[0]): this {
+    if (target !== 'cpu' && target !== 'float32' && this.quantized)
+      throw new PrecisionError(
+        'INT8_UNSUPPORTED',
+        `T2VLP.to('${target}'): the model is quantized to int8, which runs on CPU from float32 weights; ` +
+          `load it without --dtype int8 to use ${target}`,
+      );
+    return super.to(target);
+  }
+
+  /** Whether `quantize('int8')` was applied (Linear layers run int8). */
+  get quantized(): boolean {
+    return isQuantized(this);
   }
 
   /**

@@ -51,6 +51,17 @@ export { TorchError, TorchTypeError, TORCH_ERROR_CODES, type TorchErrorCode } fr
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
+export {
+  autocast,
+  autocastState,
+  quantizeDynamicInt8,
+  isQuantized,
+  dequantize,
+  PrecisionError,
+  type AutocastDType,
+  type AutocastOptions,
+  type PrecisionErrorCode,
+} from './precision/index.js';
 export * as dist from './distributed.js';
 export { saveTensors, loadTensors, loadSafetensors, disposeAll, toRaw, fromRaw } from './tensor-files.js';
 export { CheckpointError } from './io/index.js';

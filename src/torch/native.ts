@@ -59,6 +59,26 @@ export interface NativeAddon extends GeneratedOps {
   cudaDeviceCount(): number;
   setAllowTF32(cublas: boolean, cudnn: boolean): void;
   allowTF32(): { cublas: boolean; cudnn: boolean };
+  // Reduced precision (see precision/).
+  autocastState(deviceType: 'cpu' | 'cuda'): { enabled: boolean; dtype: DType };
+  setAutocast(deviceType: 'cpu' | 'cuda', enabled: boolean, dtype: DType): void;
+  autocastNesting(delta: 1 | -1): number;
+  quantizeLinearInt8(weight: Handle): {
+    weight: Handle;
+    colOffsets: Handle;
+    packed: Handle;
+    scale: number;
+    zeroPoint: number;
+  };
+  linearInt8(
+    x: Handle,
+    weight: Handle,
+    packed: Handle,
+    colOffsets: Handle,
+    scale: number,
+    zeroPoint: number,
+    bias: Handle,
+  ): Handle;
   scaledDotProductAttention(
     q: Handle,
     k: Handle,

@@ -23,7 +23,8 @@ import {
   type VideoReader,
 } from '../data/index.js';
 import { ANSWER_VOCABULARY_FILE, writeAnswerVocabulary, type AnswerVocabulary, type T2VLP } from '../model/index.js';
-import { clipGradNorm, dist, noGrad, scope } from '../torch/index.js';
+import { autocast, clipGradNorm, dist, noGrad, scope } from '../torch/index.js';
+import { GradScaler, type GradScalerOptions } from '../torch/optim/index.js';
 import { BertAdam, makeSchedule } from '../torch/optim/index.js';
 import { hasCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainState } from './checkpoint.js';
 import { TrainingError } from './errors.js';
@@ -49,6 +50,14 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Stop after this many optimizer steps in total (for tests and time-boxed runs). */
   maxSteps?: number;
+  /**
+   * Mixed precision (docs/ARCHITECTURE.md "Precisions"): the forward pass and loss run under autocast
+   * on the model's device, matmuls in bfloat16 ('bf16') or float16 ('fp16', with dynamic loss
+   * scaling); weights, gradients and the optimizer stay float32. Default: off (float32).
+   */
+  amp?: AmpMode;
+  /** Loss-scaler settings for 'fp16' (tests); defaults are PyTorch's. */
+  gradScaler?: GradScalerOptions;
   progress?: Progress;
   /** Called on every rank after each epoch. */
   onEpochEnd?: (epoch: number) => Promise<void> | void;
@@ -60,7 +69,11 @@ export interface TrainRunOptions {
   answers?: AnswerVocabulary;
 }
 
+export type AmpMode = 'bf16' | 'fp16';
+
 export interface TrainResult {
+  /** Optimizer steps skipped by the fp16 loss scaler (inf/NaN gradients); 0 otherwise. */
+  skippedSteps: number;
   steps: number;
   totalSteps: number;
   /** Mean loss of each optimizer step run by this call. */
@@ -74,6 +87,7 @@ export interface TrainResult {
 }
 
 const LOGIT_SCALE_MAX = Math.log(100);
+const AMP_DTYPES = { bf16: 'bfloat16', fp16: 'float16' } as const;
 
 export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   const s = o.settings;
@@ -87,6 +101,12 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
       `train: the ${s.objective} objective (${objective.describe}) needs the fusion encoder, but the model has none ` +
         `(a stage-1 checkpoint). Start from a stage-2 checkpoint ('t2vlp train --preset fusion --init STAGE1' makes one; ` +
         `T2VLP.load(path, { fusion: true }) adds fresh fusion parameters), or train sim + align only (--objective stage1).`,
+    );
+  if (model.quantized)
+    throw new TrainingError(
+      'BAD_OPTION',
+      "train: the model's Linear layers are quantized to int8 (model.quantize('int8') / --dtype int8), which is for inference only; " +
+        'train the float32 model, with amp: bf16 (--amp bf16) for speed',
     );
   const question = objective.needsCaptions ? o.samples.findIndex((x) => x.qa) : -1;
   if (question >= 0)
@@ -138,6 +158,11 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   if (rank === 0 && answers) await writeAnswerVocabulary(join(o.outDir, ANSWER_VOCABULARY_FILE), answers);
   if (qa?.outOfVocabulary) progress.event('out-of-vocabulary', { left: qa.outOfVocabulary, kept: samples.length, vocabulary: answers!.size });
 
+  const amp = o.amp;
+  if (amp !== undefined && !(amp in AMP_DTYPES))
+    throw new TrainingError('BAD_OPTION', `train: amp must be 'bf16' or 'fp16', got '${String(amp)}'`);
+  const scaler = amp === 'fp16' ? new GradScaler(o.gradScaler) : null;
+
   let step = 0;
   if (o.resume && hasCheckpoint(o.outDir)) {
     const st = await loadTrainingCheckpoint(o.outDir, model, optimizer, settingsHash);
@@ -167,8 +192,11 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
       for await (const batch of loader.epoch({ signal: o.signal })) {
         const parts = scope(() => {
           const t = batchToTensors(collate(batch.items));
-          const out = objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad }, { answers });
-          out.loss.div(s.gradAccum).backward();
+          const compute = () => objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad }, { answers });
+          const out = amp ? autocast(compute, { dtype: AMP_DTYPES[amp], device: model.device }) : compute();
+          // Backward outside the autocast region, as PyTorch recommends (its ops follow the forward's dtypes).
+          const loss = out.loss.div(s.gradAccum);
+          (scaler ? scaler.scale(loss) : loss).backward();
           const terms: Record<string, number> = {};
           for (const n of objective.terms) terms[n] = out.terms[n]!.item();
           return { loss: out.loss.item(), terms };
@@ -184,9 +212,13 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
         samplesSeen += batch.items.length * world;
         if (++micro % s.gradAccum !== 0) continue;
         dist.averageGradients(params);
-        clipGradNorm(params, s.maxGradNorm);
+        scaler?.unscale(params); // true gradients before clipping
+        if (!scaler?.foundInf) clipGradNorm(params, s.maxGradNorm);
         const lrScale = schedule(step);
-        optimizer.step(lrScale);
+        if (scaler) {
+          scaler.step(optimizer, lrScale); // skipped when a gradient is inf/NaN
+          scaler.update();
+        } else optimizer.step(lrScale);
         noGrad(() => model.clip.logit_scale.clamp_(null, LOGIT_SCALE_MAX));
         optimizer.zeroGrad();
         step++;
@@ -221,7 +253,16 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   }
   const skipped = loader.report();
   if (skipped.skipped > 0) progress.event('skipped', { ...skipped });
-  return { steps: step, totalSteps, losses, terms: termHistory, skipped, seconds: (Date.now() - started) / 1000, outOfVocabulary: qa && answers ? qa.outOfVocabulary : undefined };
+  return {
+    skippedSteps: scaler?.skippedSteps ?? 0,
+    steps: step,
+    totalSteps,
+    losses,
+    terms: termHistory,
+    skipped,
+    seconds: (Date.now() - started) / 1000,
+    outOfVocabulary: qa && answers ? qa.outOfVocabulary : undefined,
+  };
 }
 
 /** @deprecated The loop trains every objective now: use {@link trainModel} (same options; the preset's `objective` decides). */

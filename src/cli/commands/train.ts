@@ -19,6 +19,7 @@ import {
   Progress,
   trainModel,
   workerEnv,
+  type AmpMode,
   type Objective,
   type TrainSettings,
 } from '../../train/index.js';
@@ -73,6 +74,12 @@ const spec = {
     'rank-offset': { type: 'int', help: "first rank of this machine's processes", default: 0 },
     'master-addr': { type: 'string', help: 'address of rank 0', default: '127.0.0.1' },
     'master-port': { type: 'int', help: 'port of rank 0 (default: a free port)' },
+    amp: {
+      type: 'string',
+      help: "mixed precision: autocast matmuls to bfloat16 (bf16) or float16 with loss scaling (fp16); 'off' trains in float32",
+      default: 'off',
+      choices: ['off', 'bf16', 'fp16'],
+    },
     threads: { type: 'int', help: 'libtorch threads per process' },
     json: { type: 'boolean', help: 'JSON log lines instead of a progress bar' },
   },
@@ -155,6 +162,7 @@ async function run(a: Options): Promise<number> {
       checkpointEvery: a.checkpointEvery,
       resume: !!a.resume,
       maxSteps: a.maxSteps,
+      amp: a.amp === 'off' ? undefined : (a.amp as AmpMode),
       progress,
       answers,
     });

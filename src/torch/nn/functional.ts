@@ -3,6 +3,7 @@
  * Reductions are 'mean' | 'sum' | 'none', as in PyTorch.
  */
 import { native } from '../native.js';
+import { int8WeightOf, linearInt8 } from '../precision/int8-weights.js';
 import { Tensor } from '../tensor.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -17,8 +18,12 @@ function reduction(r: Reduction, op: string): number {
 const h = (t: Tensor | null | undefined, op: string) => (t ? t.handleFor(op) : null);
 
 /** y = x W^T + b */
-export const linear = (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor =>
-  new Tensor(native.linear(x.handleFor('linear'), weight.handleFor('linear'), h(bias, 'linear')));
+/** x Wᵀ + b; with W's int8 copy when the layer was quantized (precision/int8-weights.ts). */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const q = int8WeightOf(weight);
+  if (q) return linearInt8(x, weight, q, bias);
+  return new Tensor(native.linear(x.handleFor('linear'), weight.handleFor('linear'), h(bias, 'linear')));
+}
 
 export function layerNorm(
   x: Tensor,

@@ -8,6 +8,7 @@ import { noGrad } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { BufferTensor, Parameter } from './parameter.js';
+import { releaseInt8Weight } from '../precision/int8-weights.js';
 
 export interface LoadReport {
   missing: string[];
@@ -160,9 +161,12 @@ export class Module {
     return this.parameters().reduce((a, p) => a + p.numel, 0);
   }
 
-  /** Frees every parameter and buffer. */
+  /** Frees every parameter and buffer (and the int8 copies of quantized weights). */
   dispose(): void {
-    for (const p of this.parameters()) p.dispose();
+    for (const p of this.parameters()) {
+      releaseInt8Weight(p);
+      p.dispose();
+    }
     for (const [, b] of this.namedBuffers()) b.dispose();
   }
 }
