@@ -2,7 +2,8 @@
  * The transformer's inference path (grad mode off, float32: QuickGELU folded into the MLP's GEMMs,
  * residuals added in place) against the training path written as CLIP's block (x + attn(ln_1 x),
  * x + c_proj(quickGelu(c_fc(ln_2 x)))), on the same weights; and a block run at selected query
- * positions (`queries`, Transformer's `lastQueries`) against the rows of the full output, with and
+ * positions (`queries`, Transformer's `lastQueries`); the Transformer's in-place residual stream
+ * against the plain block-by-block run against the rows of the full output, with and
  * without an additive causal mask. Tolerance 1e-5 absolute + relative (float32 rounding of the
  * folded 1.702 scalings; both sides see the same inputs).
  */
@@ -58,6 +59,35 @@ describe('ResidualAttentionBlock inference path', () => {
       noGrad(() => b.forward(x));
       assertClose(x, copy, { atol: 0, rtol: 0 });
       b.dispose();
+    }));
+});
+
+describe('Transformer inference path (residual stream updated in place)', () => {
+  it('matches the training path block by block, with and without a mask, and leaves its input alone', () =>
+    scope(() => {
+      manualSeed(7);
+      const t = new Transformer(W, 3, HEADS);
+      noGrad(() => {
+        for (const p of t.parameters()) if (p.shape.length === 1) scope(() => p.copy_(randn(p.shape).mul(0.5)));
+      });
+      t.eval();
+      const x = randn([2, 6, W]);
+      const copy = x.clone();
+      for (const attnMask of [null, full([6, 6], -Infinity).triu(1)]) {
+        const fast: Tensor[] = [];
+        const plain: Tensor[] = [];
+        const a = noGrad(() => t.forward(x, { attnMask, onBlock: (_, y) => void fast.push(y.keep()) }));
+        const b = enableGrad(() => t.forward(x, { attnMask, onBlock: (_, y) => void plain.push(y.detach().keep()) }).detach());
+        assertClose(a, b, TOL);
+        assert.equal(fast.length, 3);
+        fast.forEach((y, i) => assertClose(y, plain[i]!, TOL));
+        for (const y of [...fast, ...plain]) y.dispose();
+        // from/to: a run of blocks 1..2 on block 0's output equals the whole run
+        const first = noGrad(() => t.forward(x, { attnMask, to: 1 }));
+        assertClose(noGrad(() => t.forward(first, { attnMask, from: 1 })), b, TOL);
+      }
+      assertClose(x, copy, { atol: 0, rtol: 0 });
+      t.dispose();
     }));
 });
 

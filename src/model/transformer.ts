@@ -44,7 +44,10 @@ export class Mlp extends nn.Module {
       const w = x.shape[x.shape.length - 1]!;
       const rows = x.reshape(-1, w); // [R, W]
       const h = this.c_fc.bias!.addmm(rows, this.c_fc.weight.t(), QUICK_GELU, QUICK_GELU); // 1.702·c_fc(x): [R, 4W]
-      const out = this.c_proj.bias!.addmm(F.silu(h), this.c_proj.weight.t(), 1, 1 / QUICK_GELU); // [R, W]
+      const g = F.silu(h);
+      h.dispose(); // freed as soon as read, so the allocator hands the same warm memory on
+      const out = this.c_proj.bias!.addmm(g, this.c_proj.weight.t(), 1, 1 / QUICK_GELU); // [R, W]
+      g.dispose();
       return out.reshape([...x.shape.slice(0, -1), out.shape[1]!]);
     });
   }
@@ -77,11 +80,45 @@ export class ResidualAttentionBlock extends nn.Module {
       const inPlace = fastPath(x, this.attn.out_proj, this.mlp.c_fc, this.mlp.c_proj);
       // In place, the fresh attention and MLP outputs receive the residual: no extra allocation.
       const a = this.attn.forward(q, h, h, { attnMask: mask });
-      const y = inPlace ? a.add_(base) : base.add(a);
-      const m = this.mlp.forward(this.ln_2.forward(y));
-      return inPlace ? m.add_(y) : y.add(m);
+      if (inPlace) {
+        // Intermediates are freed as soon as they are read (not at scope end), so that the next
+        // buffer of the same size reuses their memory instead of fresh pages from the system.
+        for (const t of new Set([h, q])) t.dispose();
+        const y = a.add_(base);
+        const n = this.ln_2.forward(y);
+        const m = this.mlp.forward(n);
+        n.dispose();
+        return m.add_(y);
+      }
+      const y = base.add(a);
+      return y.add(this.mlp.forward(this.ln_2.forward(y)));
     });
   }
+}
+
+/**
+ * One block's update of a residual stream `r` [N, L, W] in place (inference path): the out_proj
+ * and c_proj GEMMs accumulate straight into `r` (addmm_ with beta 1 after adding the bias), and
+ * the MLP's hidden layer lives in the caller's workspace `hidden` [≥ N·L, 4W], reused by every
+ * block. Each large allocation of a forward pass is a fresh mapping, faulted in page by page
+ * (native/src/addon.cc sets a fixed mmap threshold), so fewer allocations is less system time.
+ */
+function residualStep(b: ResidualAttentionBlock, r: Tensor, attnMask: Tensor | null | undefined, hidden: Tensor): void {
+  scope(() => {
+    const w = r.shape[r.shape.length - 1]!;
+    const rows = r.reshape(-1, w); // a view: updates land in r
+    const h = b.ln_1.forward(r);
+    const o = b.attn.attendHeads(h, h, h, { attnMask });
+    h.dispose(); // freed as soon as read: the next buffer of that size may reuse the mapping's pages
+    rows.add_(b.attn.out_proj.bias!).addmm_(o.reshape(-1, w), b.attn.out_proj.weight.t()); // r += out_proj(o)
+    o.dispose();
+    const n = b.ln_2.forward(r);
+    const { c_fc, c_proj } = b.mlp;
+    const g = hidden.narrow(0, 0, rows.shape[0]!);
+    g.copy_(c_fc.bias!).addmm_(n.reshape(-1, w), c_fc.weight.t(), QUICK_GELU, QUICK_GELU).silu_(); // 1.702·c_fc, silu
+    n.dispose();
+    rows.add_(c_proj.bias!).addmm_(g, c_proj.weight.t(), 1, 1 / QUICK_GELU); // r += c_proj(g / 1.702)
+  });
 }
 
 export interface TransformerRunOptions {
@@ -112,6 +149,9 @@ export class Transformer extends nn.Module {
   forward(x: Tensor, o: TransformerRunOptions = {}): Tensor {
     const from = o.from ?? 0;
     const to = o.to ?? this.layers;
+    const blocks = Array.from({ length: Math.max(0, to - from) }, (_, k) => this.resblocks.at(from + k));
+    const inPlace = blocks.length > 0 && blocks.every((b) => fastPath(x, b.attn.out_proj, b.mlp.c_fc, b.mlp.c_proj));
+    if (inPlace) return this.#forwardInPlace(x, from, to, o);
     return scope(() => {
       let y = x;
       for (let i = from; i < to; i++) {
@@ -121,6 +161,25 @@ export class Transformer extends nn.Module {
         o.onBlock?.(i, y);
       }
       return y === x ? x.clone() : y;
+    });
+  }
+
+  /** The inference path: one residual stream updated in place, one MLP workspace for all blocks. */
+  #forwardInPlace(x: Tensor, from: number, to: number, o: TransformerRunOptions): Tensor {
+    return scope(() => {
+      const r = x.contiguous().clone(); // the stream; x is the caller's and stays untouched
+      const [w] = r.shape.slice(-1) as [number];
+      const last = o.lastQueries ? to - 1 : to; // a last block at selected queries runs on its own
+      const hidden = this.resblocks.at(from).mlp.c_fc.bias!.reshape(1, -1).expand(r.numel / w, -1).contiguous(); // [N·L, 4W], weights' device
+      for (let i = from; i < last; i++) {
+        residualStep(this.resblocks.at(i), r, o.attnMask, hidden);
+        o.onBlock?.(i, r.clone()); // a copy: r changes with the next block
+      }
+      hidden.dispose();
+      if (last === to) return r;
+      const out = this.resblocks.at(last).forward(r, o.attnMask, o.lastQueries);
+      o.onBlock?.(last, out);
+      return out;
     });
   }
 }

@@ -57,6 +57,17 @@ export class MultiheadAttention extends Module {
   /** Self-attention when key and value are omitted. Returns the same layout as the input. */
   forward(query: Tensor, key: Tensor = query, value: Tensor = key, o: AttentionCallOptions = {}): Tensor {
     return scope(() => {
+      const merged = this.out_proj.forward(this.attendHeads(query, key, value, o));
+      return this.batchFirst ? merged : merged.transpose(0, 1);
+    });
+  }
+
+  /**
+   * The attention before `out_proj`: the heads' outputs merged, batch-first [N, L, E] whatever the
+   * layout (forward = out_proj of this). For callers that fold out_proj into other work.
+   */
+  attendHeads(query: Tensor, key: Tensor = query, value: Tensor = key, o: AttentionCallOptions = {}): Tensor {
+    return scope(() => {
       const tr = (t: Tensor) => (this.batchFirst ? t : t.transpose(0, 1));
       const q = tr(query);
       const [N, L, E] = q.shape as [number, number, number];
@@ -79,8 +90,7 @@ export class MultiheadAttention extends Module {
         mask,
         dropoutP: this.training ? this.dropout : 0,
       });
-      const merged = this.out_proj.forward(out.transpose(1, 2).reshape(N, L, E));
-      return this.batchFirst ? merged : merged.transpose(0, 1);
+      return out.transpose(1, 2).reshape(N, L, E);
     });
   }
 
