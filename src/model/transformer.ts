@@ -99,16 +99,16 @@ export class ResidualAttentionBlock extends nn.Module {
 /**
  * One block's update of a residual stream `r` [N, L, W] in place (inference path): the out_proj
  * and c_proj GEMMs accumulate straight into `r` (addmm_ with beta 1 after adding the bias), and
- * the MLP's hidden layer lives in the caller's workspace `hidden` [≥ N·L, 4W], reused by every
- * block. Each large allocation of a forward pass is a fresh mapping, faulted in page by page
+ * the MLP's hidden layer and the q, k, v projections live in the caller's workspaces `hidden`
+ * [≥ N·L, 4W] and `qkv` [≥ N·L, 3W], reused by every block. Each large allocation of a forward pass is a fresh mapping, faulted in page by page
  * (native/src/addon.cc sets a fixed mmap threshold), so fewer allocations is less system time.
  */
-function residualStep(b: ResidualAttentionBlock, r: Tensor, attnMask: Tensor | null | undefined, hidden: Tensor): void {
+function residualStep(b: ResidualAttentionBlock, r: Tensor, attnMask: Tensor | null | undefined, hidden: Tensor, qkv: Tensor): void {
   scope(() => {
     const w = r.shape[r.shape.length - 1]!;
     const rows = r.reshape(-1, w); // a view: updates land in r
     const h = b.ln_1.forward(r);
-    const o = b.attn.attendHeads(h, h, h, { attnMask });
+    const o = b.attn.attendHeads(h, h, h, { attnMask, projWorkspace: qkv });
     h.dispose(); // freed as soon as read: the next buffer of that size may reuse the mapping's pages
     rows.add_(b.attn.out_proj.bias!).addmm_(o.reshape(-1, w), b.attn.out_proj.weight.t()); // r += out_proj(o)
     o.dispose();
@@ -170,12 +170,16 @@ export class Transformer extends nn.Module {
       const r = x.contiguous().clone(); // the stream; x is the caller's and stays untouched
       const [w] = r.shape.slice(-1) as [number];
       const last = o.lastQueries ? to - 1 : to; // a last block at selected queries runs on its own
-      const hidden = this.resblocks.at(from).mlp.c_fc.bias!.reshape(1, -1).expand(r.numel / w, -1).contiguous(); // [N·L, 4W], weights' device
+      const ws = (b: nn.Parameter) => b.reshape(1, -1).expand(r.numel / w, -1).contiguous(); // weights' dtype and device
+      const first = this.resblocks.at(from);
+      const hidden = ws(first.mlp.c_fc.bias!); // [N·L, 4W]
+      const qkv = ws(first.attn.in_proj_bias); // [N·L, 3W]
       for (let i = from; i < last; i++) {
-        residualStep(this.resblocks.at(i), r, o.attnMask, hidden);
+        residualStep(this.resblocks.at(i), r, o.attnMask, hidden, qkv);
         o.onBlock?.(i, r.clone()); // a copy: r changes with the next block
       }
       hidden.dispose();
+      qkv.dispose();
       if (last === to) return r;
       const out = this.resblocks.at(last).forward(r, o.attnMask, o.lastQueries);
       o.onBlock?.(last, out);
