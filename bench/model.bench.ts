@@ -2,12 +2,15 @@
  * Model benchmark: ViT-B/16 T2VLP (random weights) — video encoding (12 frames, 224 px) in
  * seconds per video at batch 1 and 4, text encoding in captions/s (32 tokens), one stage-1
  * training step (batch 2), peak RSS; float32 and bfloat16. Achieved GFLOP/s use 35.1 GFLOP per
- * 224-px ViT-B/16 frame forward. When Python's torch is installed, the same video encoding
- * written directly in PyTorch (bench/py/t2vlp_video.py) runs on the same machine for comparison.
+ * 224-px ViT-B/16 frame forward. First, when Python's torch is installed, video (batch 1 and 4)
+ * and text encoding run side by side with the original code's structure in PyTorch
+ * (bench/vs-pytorch.ts, bench/py/t2vlp_video.py): float32, single-threaded by default, CPU time,
+ * alternating runs. Environment: T2VLP_BENCH_REPS (2), T2VLP_BENCH_SIDE_REPS (3),
+ * T2VLP_BENCH_SIDE_THREADS (1), T2VLP_BENCH_SIDE_BATCHES ('1,4'), T2VLP_BENCH_SIDE_ONLY=1 to stop
+ * after the comparison.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { T2VLP } from '../src/model/index.js';
+import { sideBySide } from './vs-pytorch.js';
 import { getNumThreads, manualSeed, noGrad, randint, randn, scope, ones, type Tensor } from '../src/torch/index.js';
 
 const GFLOP_PER_FRAME = 35.1;
@@ -27,6 +30,10 @@ function time(fn: () => void, reps: number): number {
 
 export default async function bench(): Promise<void> {
   const reps = Number(process.env.T2VLP_BENCH_REPS ?? 2);
+  const sideThreads = Number(process.env.T2VLP_BENCH_SIDE_THREADS ?? 1);
+  const sideBatches = (process.env.T2VLP_BENCH_SIDE_BATCHES ?? '1,4').split(',').map(Number);
+  await sideBySide(sideThreads, Number(process.env.T2VLP_BENCH_SIDE_REPS ?? 3), sideBatches);
+  if (process.env.T2VLP_BENCH_SIDE_ONLY === '1') return;
   console.log(`threads: ${getNumThreads()}`);
   let peak = rssMb();
   const results: Record<string, number> = {};
@@ -68,15 +75,6 @@ export default async function bench(): Promise<void> {
   console.log(`bfloat16 / float32 video encoding time, batch 4: ${(results['bfloat16-video-b4']! / results['float32-video-b4']!).toFixed(2)}`);
   console.log(`peak RSS (sampled): ${peak.toFixed(0)} MB`);
 
-  const py = fileURLToPath(new URL('./py/t2vlp_video.py', import.meta.url));
-  const r = spawnSync('python3', [py, String(getNumThreads())], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status === 0) {
-    const ref = Number(/batch4 ([\d.]+)/.exec(r.stdout)?.[1]);
-    console.log(`PyTorch (same libtorch, same machine) float32 video encoding, batch 4: ${ref.toFixed(2)} s/video`);
-    console.log(`t2vlp / PyTorch time ratio: ${(results['float32-video-b4']! / ref).toFixed(2)}`);
-  } else {
-    console.log('PyTorch comparison skipped (python3 with torch not available)');
-  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await bench();

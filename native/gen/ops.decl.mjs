@@ -321,6 +321,15 @@ const inPlace = [
   op('addcdiv_', { doc: 'this += value·tensor1/tensor2, in place.', returns: 'V', args: [self, T('tensor1'), T('tensor2'), S('value', { default: 1 })], call: method('addcdiv_', 'tensor1', 'tensor2', 'value') }),
   op('lerp_', { doc: 'this += weight·(end - this), in place.', returns: 'V', args: [self, T('end'), S('weight', { ts: 'number' })], call: method('lerp_', 'end', 'weight') }),
   op('sqrt_', { doc: 'Square root, in place.', returns: 'V', args: [self], call: method('sqrt_') }),
+  op('addmm_', {
+    doc: 'this = beta·this + alpha·(mat1 @ mat2), in place (torch.Tensor.addmm_).', returns: 'V',
+    args: [self, T('mat1'), T('mat2'), S('beta', { default: 1 }), S('alpha', { default: 1 })], call: method('addmm_', 'mat1', 'mat2', 'beta', 'alpha'),
+  }),
+  op('silu_', {
+    doc: 'x·sigmoid(x), in place.', returns: 'V', args: [self],
+    // at::silu_ takes a non-const reference; a Tensor copy shares the storage it updates.
+    call: composite('at::silu_ has no Tensor method', (v) => `[&] { at::Tensor t = ${v.self}; at::silu_(t); }()`),
+  }),
   op('clamp_', { doc: 'Limits values to [min, max] in place; a null bound is open.', returns: 'V', args: [self, Sopt('min', { default: null }), Sopt('max', { default: null })], call: method('clamp_', 'min', 'max') }),
   op('copy_', { doc: 'Copies src (broadcast, converted) into this tensor.', returns: 'V', args: [self, T('src')], call: method('copy_', 'src') }),
   op('zero_', { doc: 'Sets every element to zero.', returns: 'V', args: [self], call: method('zero_') }),

@@ -80,8 +80,8 @@ export class CLIP extends nn.Module {
   }
 
   /** Frames [B*T, 3, H, W] through the visual tower (docs/ARCHITECTURE.md "Visual tower", steps 1-6). */
-  encodeImage(frames: Tensor, onBlock?: TransformerRunOptions['onBlock']): VisualOutput {
-    return this.visual.forwardFrames(frames, this.config.numFrames, this.config.jointLayers, onBlock);
+  encodeImage(frames: Tensor, onBlock?: TransformerRunOptions['onBlock'], classOnly = false): VisualOutput {
+    return this.visual.forwardFrames(frames, this.config.numFrames, this.config.jointLayers, onBlock, classOnly);
   }
 
   /**

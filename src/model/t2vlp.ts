@@ -273,7 +273,9 @@ export class T2VLP extends nn.Module {
       const T = this.config.numFrames;
       const B = x.shape[0]! / T;
       const mask = this.#mask(videoMask, B, T, 'encodeVideo: videoMask');
-      const { hidden, middle } = o.detachVisual ? noGrad(() => this.clip.encodeImage(x)) : this.clip.encodeImage(x);
+      // Only the class tokens of `hidden` are read: the last block skips the other rows.
+      const image = () => this.clip.encodeImage(x, undefined, true);
+      const { hidden, middle } = o.detachVisual ? noGrad(image) : image();
       const perFrame = this.#f32(hidden.select(1, 0).reshape(B, T, -1)); // [B, T, E]
       const tubes = this.#f32(this.clip.tubeTokens(middle, mask).tokens); // [B, K, E]
       const m = mask ?? ones([B, T], 'int64');

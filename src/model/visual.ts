@@ -6,12 +6,12 @@
  * The same module class serves as the tube encoder `local_visual`, of which only the
  * transformer, ln_post and proj run (its other parameters exist so checkpoints load).
  */
-import { cat, nn, scope, type Tensor } from '../torch/index.js';
+import { arange, cat, nn, scope, type Tensor } from '../torch/index.js';
 import { Transformer, type TransformerRunOptions } from './transformer.js';
 
 
 export interface VisualOutput {
-  /** ln_post(all tokens) @ proj: [BT, tokens, E]. */
+  /** ln_post(all tokens) @ proj: [BT, tokens, E] ([BT, 1, E], the class tokens, with `classOnly`). */
   hidden: Tensor;
   /** Input of the first joint block, before any normalisation: [BT, tokens, Wv]. */
   middle: Tensor;
@@ -60,9 +60,10 @@ export class VisualTransformer extends nn.Module {
 
   /**
    * frames [B*T, 3, H, W] (frame t of video b at row b*T + t) → hidden and middle output; the
-   * last `jointLayers` blocks attend over all T frames of each video.
+   * last `jointLayers` blocks attend over all T frames of each video. `classOnly`: only the class
+   * tokens of `hidden` are wanted, so the last joint block computes its output at those positions only.
    */
-  forwardFrames(frames: Tensor, numFrames: number, jointLayers: number, onBlock?: TransformerRunOptions['onBlock']): VisualOutput {
+  forwardFrames(frames: Tensor, numFrames: number, jointLayers: number, onBlock?: TransformerRunOptions['onBlock'], classOnly = false): VisualOutput {
     return scope(() => {
       const x = this.embed(frames);
       const [bt, n, w] = x.shape as [number, number, number];
@@ -71,8 +72,10 @@ export class VisualTransformer extends nn.Module {
       const split = this.layers - jointLayers;
       const middle = this.transformer.forward(x, { to: split, onBlock }); // [BT, n, Wv]
       const joint = middle.reshape(bt / numFrames, numFrames * n, w); // [B, T*n, Wv]
-      const out = this.transformer.forward(joint, { from: split, onBlock }).reshape(bt, n, w);
-      const hidden = this.ln_post.forward(out).matmul(this.proj); // [BT, n, E]
+      const only = classOnly && jointLayers > 0;
+      const lastQueries = only ? arange(0, numFrames * n, n) : null; // frame t's class token at t·n
+      const out = this.transformer.forward(joint, { from: split, onBlock, lastQueries }).reshape(bt, only ? 1 : n, w);
+      const hidden = this.ln_post.forward(classOnly && !only ? out.narrow(1, 0, 1) : out).matmul(this.proj); // [BT, n or 1, E]
       return { hidden, middle };
     });
   }

@@ -1685,6 +1685,28 @@ static Napi::Value op_sqrt_ip(const Napi::CallbackInfo& info) {
   });
 }
 
+// addmm_: this = beta·this + alpha·(mat1 @ mat2), in place (torch.Tensor.addmm_).
+static Napi::Value op_addmm_ip(const Napi::CallbackInfo& info) {
+  return guard(info, "addmm_", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "addmm_", "self");
+    const at::Tensor& mat1 = unwrap(info, 1, "addmm_", "mat1");
+    const at::Tensor& mat2 = unwrap(info, 2, "addmm_", "mat2");
+    at::Scalar beta = argS(info, 3, "addmm_", "beta");
+    at::Scalar alpha = argS(info, 4, "addmm_", "alpha");
+    self.addmm_(mat1, mat2, beta, alpha);
+    return info.Env().Undefined();
+  });
+}
+
+// silu_: x·sigmoid(x), in place. (composite: at::silu_ has no Tensor method)
+static Napi::Value op_silu_ip(const Napi::CallbackInfo& info) {
+  return guard(info, "silu_", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "silu_", "self");
+    [&] { at::Tensor t = self; at::silu_(t); }();
+    return info.Env().Undefined();
+  });
+}
+
 // clamp_: Limits values to [min, max] in place; a null bound is open.
 static Napi::Value op_clamp_ip(const Napi::CallbackInfo& info) {
   return guard(info, "clamp_", [&]() -> Napi::Value {
@@ -1949,6 +1971,8 @@ void registerGeneratedOps(Napi::Env env, Napi::Object exports) {
   exports.Set("addcdiv_", Napi::Function::New(env, op_addcdiv_ip, "addcdiv_"));
   exports.Set("lerp_", Napi::Function::New(env, op_lerp_ip, "lerp_"));
   exports.Set("sqrt_", Napi::Function::New(env, op_sqrt_ip, "sqrt_"));
+  exports.Set("addmm_", Napi::Function::New(env, op_addmm_ip, "addmm_"));
+  exports.Set("silu_", Napi::Function::New(env, op_silu_ip, "silu_"));
   exports.Set("clamp_", Napi::Function::New(env, op_clamp_ip, "clamp_"));
   exports.Set("copy_", Napi::Function::New(env, op_copy_ip, "copy_"));
   exports.Set("zero_", Napi::Function::New(env, op_zero_ip, "zero_"));

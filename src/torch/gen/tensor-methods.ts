@@ -677,6 +677,18 @@ export abstract class TensorMethods {
     return this;
   }
 
+  /** this = beta·this + alpha·(mat1 @ mat2), in place (torch.Tensor.addmm_). */
+  addmm_(mat1: Tensor, mat2: Tensor, beta = 1, alpha = 1): this {
+    native.addmm_(this.handleFor('addmm_'), mat1.handleFor('addmm_'), mat2.handleFor('addmm_'), beta, alpha);
+    return this;
+  }
+
+  /** x·sigmoid(x), in place. */
+  silu_(): this {
+    native.silu_(this.handleFor('silu_'));
+    return this;
+  }
+
   /** Limits values to [min, max] in place; a null bound is open. */
   clamp_(min: number | null = null, max: number | null = null): this {
     native.clamp_(this.handleFor('clamp_'), min, max);

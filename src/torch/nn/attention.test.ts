@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { noGrad } from '../autograd.js';
 import { cat, rand, randn, tensor, zeros } from '../creation.js';
 import { scope } from '../scope.js';
 import { manualSeed } from '../system.js';
@@ -84,6 +85,17 @@ describe('MultiheadAttention against the composed computation', () => {
       assertClose(out.transpose(0, 1), want, tol);
       bf.dispose();
       sf.dispose();
+    }));
+
+  it('attendHeads is forward before out_proj; a projection workspace (no grad) gives the same', () =>
+    scope(() => {
+      const { x } = inputs();
+      const m = makeMha(true);
+      const heads = m.attendHeads(x);
+      assertClose(m.out_proj.forward(heads), composed(m, x, x, x, null, null), tol);
+      const ws = randn([N * L + 2, 3 * E], 'float64'); // larger than needed, stale contents
+      assertClose(noGrad(() => m.attendHeads(x, x, x, { projWorkspace: ws })), heads.detach(), tol);
+      m.dispose();
     }));
 
   it('cross-attention with S ≠ L (separate q, k, v projections)', () =>

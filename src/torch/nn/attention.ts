@@ -3,6 +3,7 @@
  * that order, in_proj_bias [3E], out_proj) so CLIP checkpoints load by name. The core is one
  * scaled-dot-product-attention call.
  */
+import { isGradEnabled } from '../autograd.js';
 import { zeros } from '../creation.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
@@ -57,13 +58,30 @@ export class MultiheadAttention extends Module {
   /** Self-attention when key and value are omitted. Returns the same layout as the input. */
   forward(query: Tensor, key: Tensor = query, value: Tensor = key, o: AttentionCallOptions = {}): Tensor {
     return scope(() => {
+      const merged = this.out_proj.forward(this.attendHeads(query, key, value, o));
+      return this.batchFirst ? merged : merged.transpose(0, 1);
+    });
+  }
+
+  /**
+   * The attention before `out_proj`: the heads' outputs merged, batch-first [N, L, E] whatever the
+   * layout (forward = out_proj of this). For callers that fold out_proj into other work.
+   * `projWorkspace` (self-attention with gradients off only): a contiguous [≥ N·L, 3E] buffer of
+   * the weights' dtype that receives the q, k, v projections in place of a fresh tensor.
+   */
+  attendHeads(query: Tensor, key: Tensor = query, value: Tensor = key, o: AttentionCallOptions & { projWorkspace?: Tensor } = {}): Tensor {
+    return scope(() => {
       const tr = (t: Tensor) => (this.batchFirst ? t : t.transpose(0, 1));
       const q = tr(query);
       const [N, L, E] = q.shape as [number, number, number];
       if (E !== this.embedDim)
         throw new RangeError(`MultiheadAttention: input width ${E}, expected ${this.embedDim}`);
       let qp: Tensor, kp: Tensor, vp: Tensor;
-      if (query === key && key === value) {
+      if (query === key && key === value && o.projWorkspace && !isGradEnabled()) {
+        const ws = o.projWorkspace.narrow(0, 0, N * L);
+        ws.copy_(this.in_proj_bias).addmm_(q.reshape(N * L, E), this.in_proj_weight.t());
+        [qp, kp, vp] = ws.reshape(N, L, 3 * E).chunk(3, -1) as [Tensor, Tensor, Tensor];
+      } else if (query === key && key === value) {
         [qp, kp, vp] = F.linear(q, this.in_proj_weight, this.in_proj_bias).chunk(3, -1) as [Tensor, Tensor, Tensor];
       } else {
         const [wq, wk, wv] = this.in_proj_weight.chunk(3, 0) as [Tensor, Tensor, Tensor];
@@ -79,8 +97,7 @@ export class MultiheadAttention extends Module {
         mask,
         dropoutP: this.training ? this.dropout : 0,
       });
-      const merged = this.out_proj.forward(out.transpose(1, 2).reshape(N, L, E));
-      return this.batchFirst ? merged : merged.transpose(0, 1);
+      return out.transpose(1, 2).reshape(N, L, E);
     });
   }
 
