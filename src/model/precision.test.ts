@@ -22,6 +22,9 @@ function minCosine(a: Tensor, b: Tensor): number {
 // 0.99996 both, libtorch 2.13 CPU), with a margin for other CPUs' kernels.
 const INT8_MIN_COSINE = 0.998;
 const BF16_MIN_COSINE = 0.999;
+// And below this: int8 moves the embeddings as much as measured, so every transformer GEMM went
+// through the int8 kernels (the float32 inference path bypassing them leaves cosines above 0.99999).
+const INT8_MAX_COSINE = 0.9999;
 
 let f: Map<string, Tensor>;
 let model: T2VLP;
@@ -68,8 +71,8 @@ describe('reduced-precision inference on the fixture model', () => {
         const cv = minCosine(e.video, ref.video);
         const ct = minCosine(e.text, ref.text);
         console.log(`int8: min cosine video ${cv.toFixed(5)}, text ${ct.toFixed(5)}`);
-        assert.ok(cv >= INT8_MIN_COSINE && cv < 1, `video cosine ${cv}`);
-        assert.ok(ct >= INT8_MIN_COSINE && ct < 1, `text cosine ${ct}`);
+        assert.ok(cv >= INT8_MIN_COSINE && cv < INT8_MAX_COSINE, `video cosine ${cv}`);
+        assert.ok(ct >= INT8_MIN_COSINE && ct < INT8_MAX_COSINE, `text cosine ${ct}`);
       });
     } finally {
       q.dispose();

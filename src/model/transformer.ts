@@ -10,7 +10,7 @@
  * A block can also compute its output at selected query positions only (`queries`), while keys
  * and values still cover the whole sequence: a last block whose other rows nobody reads.
  */
-import { isGradEnabled, nn, scope, type Tensor } from '../torch/index.js';
+import { autocastState, isGradEnabled, isQuantized, nn, scope, type Tensor } from '../torch/index.js';
 
 const F = nn.functional;
 const QUICK_GELU = 1.702;
@@ -20,9 +20,13 @@ function plainLinear(l: nn.Linear, x: Tensor): boolean {
   return l.forward === nn.Linear.prototype.forward && l.bias !== null && x.dtype === 'float32' && l.weight.dtype === 'float32';
 }
 
-/** The inference path is used with gradients off, on float32 plain Linears. */
-function fastPath(x: Tensor, ...layers: nn.Linear[]): boolean {
-  return !isGradEnabled() && layers.every((l) => plainLinear(l, x));
+/**
+ * The inference path is used with gradients off, on float32 plain Linears of `owner`, outside
+ * autocast regions (whose casts it would bypass) and without int8 Linears in `owner` (its GEMMs
+ * would bypass their int8 kernels).
+ */
+function fastPath(x: Tensor, owner: nn.Module, ...layers: nn.Linear[]): boolean {
+  return !isGradEnabled() && layers.every((l) => plainLinear(l, x)) && !autocastState(x.device).enabled && !isQuantized(owner);
 }
 
 export class Mlp extends nn.Module {
@@ -34,7 +38,7 @@ export class Mlp extends nn.Module {
     this.c_proj = new nn.Linear(width * 4, width);
   }
   forward(x: Tensor): Tensor {
-    if (fastPath(x, this.c_fc, this.c_proj)) return this.#fused(x);
+    if (fastPath(x, this, this.c_fc, this.c_proj)) return this.#fused(x);
     return scope(() => this.c_proj.forward(F.quickGelu(this.c_fc.forward(x))));
   }
 
@@ -77,7 +81,7 @@ export class ResidualAttentionBlock extends nn.Module {
       const q = queries ? h.indexSelect(1, queries) : h;
       const mask = queries && attnMask ? attnMask.indexSelect(-2, queries) : attnMask;
       const base = queries ? x.indexSelect(1, queries) : x;
-      const inPlace = fastPath(x, this.attn.out_proj, this.mlp.c_fc, this.mlp.c_proj);
+      const inPlace = fastPath(x, this, this.attn.out_proj, this.mlp.c_fc, this.mlp.c_proj);
       // In place, the fresh attention and MLP outputs receive the residual: no extra allocation.
       const a = this.attn.forward(q, h, h, { attnMask: mask });
       if (inPlace) {
@@ -150,7 +154,7 @@ export class Transformer extends nn.Module {
     const from = o.from ?? 0;
     const to = o.to ?? this.layers;
     const blocks = Array.from({ length: Math.max(0, to - from) }, (_, k) => this.resblocks.at(from + k));
-    const inPlace = blocks.length > 0 && blocks.every((b) => fastPath(x, b.attn.out_proj, b.mlp.c_fc, b.mlp.c_proj));
+    const inPlace = blocks.length > 0 && blocks.every((b) => fastPath(x, b, b.attn.out_proj, b.mlp.c_fc, b.mlp.c_proj));
     if (inPlace) return this.#forwardInPlace(x, from, to, o);
     return scope(() => {
       let y = x;
