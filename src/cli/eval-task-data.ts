@@ -85,6 +85,22 @@ export async function answerChoice(answers: string | undefined, checkpoint: stri
   return { vocabulary: await readAnswerVocabulary(file, (t) => tokenizer.encode(t)), source: file };
 }
 
+/** Why each task needs the fusion encoder, and what to evaluate instead. */
+const NEEDS_FUSION = {
+  caption: "so it cannot caption; evaluate a caption checkpoint (from 't2vlp train --preset msrvtt-caption' or 'msvd-caption')",
+  qa: "so it has no answer head; evaluate a QA checkpoint (from 't2vlp train --preset msrvtt-qa' or 'msvd-qa')",
+} as const;
+
+/** The evaluated model; a checkpoint without a fusion encoder (stage 1) is refused, and freed. */
+export async function loadTaskModel(task: keyof typeof NEEDS_FUSION, checkpoint: string, dtype: 'float32' | 'bfloat16'): Promise<T2VLP> {
+  const model = await loadModelForInference(checkpoint, { dtype });
+  if (!model.hasFusion) {
+    model.dispose();
+    throw new InferenceError('NO_HEAD', `eval --task ${task}: checkpoint '${checkpoint}' has no fusion encoder (a stage-1 model), ${NEEDS_FUSION[task]}`);
+  }
+  return model;
+}
+
 /** The model's sampling with short videos filling every slot (caption and QA loaders, docs/DATA.md §5). */
 export function taskVideoReader(model: T2VLP, o: { frames?: number; fps: number; concurrency: number }): VideoReader {
   return new VideoReader({ ...videoReaderFor(model, o).options, fill: 'repeat' });
