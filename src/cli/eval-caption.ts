@@ -5,11 +5,10 @@
  */
 import { ClipTokenizer } from '../data/index.js';
 import { evaluateCaptioning, type CaptionEvalResult, type CaptionScores } from '../eval/index.js';
-import { countProgress, InferenceError, loadModelForInference } from '../inference/index.js';
+import { countProgress } from '../inference/index.js';
 import { writeFileAtomic } from '../torch/io/index.js';
 import { UsageError } from './args.js';
-import { baselineModel, baselineOf, predictionsPath, readCaptionEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
-
+import { baselineModel, baselineOf, loadTaskModel, predictionsPath, readCaptionEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
 
 const COLUMNS: [string, keyof CaptionScores][] = [
   ['BLEU-4', 'Bleu_4'],
@@ -29,13 +28,8 @@ export async function runCaptionEval(r: TaskRun): Promise<number> {
   const baseline = baselineOf(args.baseline);
   const dataset = await readCaptionEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'caption', split);
-  let model = await loadModelForInference(checkpoint, { dtype: args.dtype });
+  let model = await loadTaskModel('caption', checkpoint, args.dtype);
   try {
-    if (!model.hasFusion)
-      throw new InferenceError(
-        'NO_HEAD',
-        `eval --task caption: checkpoint '${checkpoint}' has no fusion encoder (a stage-1 model), so it cannot caption; evaluate a caption checkpoint (from 't2vlp train --preset msrvtt-caption' or 'msvd-caption')`,
-      );
     const tokenizer = await ClipTokenizer.load();
     const quiet = args.quiet === true;
     const settings = { tokenizer, beam: args.beam, lengthPenalty: args.lengthPenalty, batchSize: args.batch, tokenize: args.tokenize };

@@ -5,9 +5,9 @@
  */
 import { ClipTokenizer } from '../data/index.js';
 import { evaluateQa, qaChance, type QAScore } from '../eval/index.js';
-import { countProgress, InferenceError, loadModelForInference } from '../inference/index.js';
+import { countProgress } from '../inference/index.js';
 import { writeFileAtomic } from '../torch/io/index.js';
-import { answerChoice, baselineModel, baselineOf, predictionsPath, readQaEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
+import { answerChoice, baselineModel, baselineOf, loadTaskModel, predictionsPath, readQaEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : (x * 100).toFixed(1));
 
@@ -16,13 +16,8 @@ export async function runQaEval(r: TaskRun): Promise<number> {
   const baseline = baselineOf(args.baseline);
   const { dataset, trainAnswers, folder } = await readQaEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'qa', split);
-  let model = await loadModelForInference(checkpoint, { dtype: args.dtype });
+  let model = await loadTaskModel('qa', checkpoint, args.dtype);
   try {
-    if (!model.hasFusion)
-      throw new InferenceError(
-        'NO_HEAD',
-        `eval --task qa: checkpoint '${checkpoint}' has no fusion encoder (a stage-1 model), so it has no answer head; evaluate a QA checkpoint (from 't2vlp train --preset msrvtt-qa' or 'msvd-qa')`,
-      );
     const tokenizer = await ClipTokenizer.load();
     const answers = await answerChoice(args.answers, checkpoint, tokenizer);
     const quiet = args.quiet === true;

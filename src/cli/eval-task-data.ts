@@ -4,21 +4,21 @@
  * checkpoint (beside it, as `t2vlp train` writes it), the video reader (short videos fill every frame slot, as the caption and QA loaders
  * do; docs/DATA.md §5), where the predictions go, and the untrained baseline to compare with.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
-  loadMsrvttCaptions,
-  loadMsrvttQa,
-  loadMsvd,
-  loadMsvdQa,
-  readAnswerVocab,
+  qaSplitFolder,
+  readCaptionSplit,
+  readQaSplit,
+  readQaTrainAnswers,
   VideoReader,
   type ClipTokenizer,
   type Dataset,
+  type QaFormat,
 } from '../data/index.js';
 import { resetFusionEncoder } from '../eval/index.js';
 import { InferenceError, loadModelForInference, videoReaderFor } from '../inference/index.js';
-import { AnswerVocabulary, type T2VLP } from '../model/index.js';
+import { ANSWER_VOCABULARY_FILE, answerVocabularyBeside, readAnswerVocabulary, type AnswerVocabulary, type T2VLP } from '../model/index.js';
 import { UsageError } from './args.js';
 import type { EvalArgs } from './commands/eval.js';
 
@@ -35,32 +35,17 @@ export interface TaskRun {
   split: EvalSplit;
 }
 
-/** The answer vocabulary's file name: MSRVTT-QA's, and what `t2vlp train` writes beside a QA checkpoint. */
-const ANSWER_FILE = 'train_ans2label.json';
-
-/** Caption references: MSR-VTT layout (the synthetic dataset's) or MSVD's (raw-captions.pkl, or its JSON form). */
+/** Caption references: `readCaptionSplit` (docs/DATA.md §8) for --dataset msrvtt or msvd. */
 export async function readCaptionEvalSplit(dataset: string, dataDir: string, split: EvalSplit, videoDir: string): Promise<Dataset> {
-  if (dataset === 'msrvtt') return loadMsrvttCaptions({ dataDir, videoDir, split });
-  if (dataset === 'msvd') {
-    const json = !existsSync(join(dataDir, 'raw-captions.pkl')) && existsSync(join(dataDir, 'raw-captions.json'));
-    return loadMsvd({ dataDir, videoDir, split, captionsFile: json ? 'raw-captions.json' : undefined });
-  }
-  throw new UsageError(`--task caption reads --dataset msrvtt or msvd, got '${dataset}'`);
+  if (dataset !== 'msrvtt' && dataset !== 'msvd') throw new UsageError(`--task caption reads --dataset msrvtt or msvd, got '${dataset}'`);
+  return readCaptionSplit(dataset, dataDir, split, { videoDir });
 }
 
-/** The folder with the QA files: DIR when it has the split's file, else DIR/qa (the synthetic dataset's layout). */
-export function qaFolder(dataset: string, dataDir: string, split: string): string {
-  const file = dataset === 'msvd' ? `${split}_qa.json` : `${split}.jsonl`;
-  return !existsSync(join(dataDir, file)) && existsSync(join(dataDir, 'qa', file)) ? join(dataDir, 'qa') : dataDir;
-}
-
-/** MSVD-QA videos are .avi in the release; a folder of .mp4 only (converted, or synthetic) is read as such. */
-function msvdVideoExt(videoDir: string): string {
-  const names = existsSync(videoDir) ? readdirSync(videoDir) : [];
-  return !names.some((n) => n.endsWith('.avi')) && names.some((n) => n.endsWith('.mp4')) ? '.mp4' : '.avi';
-}
-
-/** Questions of the split, and the training answers when the train file is there (for the chance level). */
+/**
+ * Questions of the split (`readQaSplit`, docs/DATA.md §8: --dataset msrvtt is MSRVTT-QA, msvd
+ * MSVD-QA), the training answers when the train file is there (for the chance level), and the
+ * folder the questions came from.
+ */
 export async function readQaEvalSplit(
   dataset: string,
   dataDir: string,
@@ -68,16 +53,10 @@ export async function readQaEvalSplit(
   videoDir: string,
 ): Promise<{ dataset: Dataset; trainAnswers: string[]; folder: string }> {
   if (dataset !== 'msrvtt' && dataset !== 'msvd') throw new UsageError(`--task qa reads --dataset msrvtt (MSRVTT-QA) or msvd (MSVD-QA), got '${dataset}'`);
-  const folder = qaFolder(dataset, dataDir, split);
-  const ans2label = existsSync(join(folder, ANSWER_FILE)) ? ANSWER_FILE : undefined;
-  const load = (s: 'train' | EvalSplit, strict: boolean) =>
-    dataset === 'msvd'
-      ? loadMsvdQa({ dataDir: folder, videoDir, split: s, strict, ans2label, videoExt: msvdVideoExt(videoDir) })
-      : loadMsrvttQa({ dataDir: folder, videoDir, split: s, strict });
-  const d = await load(split, true);
-  const trainFile = join(folder, dataset === 'msvd' ? 'train_qa.json' : 'train.jsonl');
-  const trainAnswers = existsSync(trainFile) ? (await load('train', false)).samples.map((s) => s.qa!.answer) : [];
-  return { dataset: d, trainAnswers, folder };
+  const format: QaFormat = dataset === 'msvd' ? 'msvd-qa' : 'msrvtt-qa';
+  const d = await readQaSplit(format, dataDir, split, { videoDir, strict: true });
+  const trainAnswers = await readQaTrainAnswers(format, dataDir, { videoDir });
+  return { dataset: d, trainAnswers, folder: qaSplitFolder(format, dataDir, split) };
 }
 
 export interface AnswerChoice {
@@ -90,22 +69,36 @@ export interface AnswerChoice {
 /**
  * The answers a QA checkpoint chooses among: `--answers FILE` (an ans2label JSON), `--answers
  * tokens` (single tokens of the CLIP vocabulary, as the reference), else the vocabulary `t2vlp
- * train` saves beside a QA checkpoint (train_ans2label.json in its folder); without one the
- * checkpoint is refused, naming both flags.
+ * train` saves beside a QA checkpoint (`answerVocabularyBeside`); without one the checkpoint is
+ * refused, naming both flags.
  */
 export async function answerChoice(answers: string | undefined, checkpoint: string, tokenizer: ClipTokenizer): Promise<AnswerChoice> {
   if (answers === 'tokens') return { source: 'tokens' };
-  const beside = join(dirname(checkpoint), ANSWER_FILE);
-  const file = answers ?? (existsSync(beside) ? beside : undefined);
+  const file = answers ?? answerVocabularyBeside(checkpoint);
   if (file === undefined)
     throw new InferenceError(
       'NO_HEAD',
-      `eval --task qa: checkpoint '${checkpoint}' has no answer vocabulary beside it ('${beside}', written by 't2vlp train --preset msrvtt-qa'); ` +
+      `eval --task qa: checkpoint '${checkpoint}' has no answer vocabulary beside it ('${join(dirname(checkpoint), ANSWER_VOCABULARY_FILE)}', written by 't2vlp train --preset msrvtt-qa'); ` +
         `pass the vocabulary it was trained with (--answers DIR/qa/train_ans2label.json) or --answers tokens for single-token answers as the reference`,
     );
   if (!existsSync(file)) throw new InferenceError('NOT_FOUND', `--answers '${file}' does not exist; pass an ans2label JSON (e.g. DIR/qa/train_ans2label.json) or 'tokens'`);
-  const vocabulary = AnswerVocabulary.fromAns2Label(Object.fromEntries(await readAnswerVocab(file)), (t) => tokenizer.encode(t), file);
-  return { vocabulary, source: file };
+  return { vocabulary: await readAnswerVocabulary(file, (t) => tokenizer.encode(t)), source: file };
+}
+
+/** Why each task needs the fusion encoder, and what to evaluate instead. */
+const NEEDS_FUSION = {
+  caption: "so it cannot caption; evaluate a caption checkpoint (from 't2vlp train --preset msrvtt-caption' or 'msvd-caption')",
+  qa: "so it has no answer head; evaluate a QA checkpoint (from 't2vlp train --preset msrvtt-qa' or 'msvd-qa')",
+} as const;
+
+/** The evaluated model; a checkpoint without a fusion encoder (stage 1) is refused, and freed. */
+export async function loadTaskModel(task: keyof typeof NEEDS_FUSION, checkpoint: string, dtype: 'float32' | 'bfloat16'): Promise<T2VLP> {
+  const model = await loadModelForInference(checkpoint, { dtype });
+  if (!model.hasFusion) {
+    model.dispose();
+    throw new InferenceError('NO_HEAD', `eval --task ${task}: checkpoint '${checkpoint}' has no fusion encoder (a stage-1 model), ${NEEDS_FUSION[task]}`);
+  }
+  return model;
 }
 
 /** The model's sampling with short videos filling every slot (caption and QA loaders, docs/DATA.md §5). */

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ClipTokenizer, generateSyntheticDataset, loadMsrvttCaptions, VideoReader, type Sample, type VideoSource } from '../data/index.js';
+import { ClipTokenizer, generateSyntheticDataset, readCaptionSplit, VideoReader, type Sample, type VideoSource } from '../data/index.js';
 import { T2VLP } from '../model/index.js';
 import { manualSeed, memoryStats } from '../torch/index.js';
 import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
@@ -34,7 +34,7 @@ let samples: Sample[];
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 't2vlp-capeval-'));
   await generateSyntheticDataset({ outDir: join(dir, 'data'), numVideos: 10, numFrames: 8, width: 32, height: 32, captionsPerVideo: 3, testFraction: 0.3 });
-  samples = (await loadMsrvttCaptions({ dataDir: join(dir, 'data'), videoDir: join(dir, 'data', 'videos'), split: 'test' })).samples;
+  samples = (await readCaptionSplit('msrvtt', join(dir, 'data'), 'test')).samples;
   manualSeed(1);
   model = new T2VLP({ ...TINY_CONFIG, embedDim: 64, fusion: true }).eval();
   tokenizer = await ClipTokenizer.load();

@@ -5,11 +5,10 @@
  * (docs/TRAINING.md "Captioning and QA").
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { readAnswerVocab } from '../data/datasets/qa.js';
 import { writeFileAtomic } from '../torch/io/index.js';
 import { AnswerVocabulary } from './answer-vocabulary.js';
-import { FusionError } from './fusion.js';
 
 export const ANSWER_VOCABULARY_FILE = 'train_ans2label.json';
 
@@ -23,17 +22,12 @@ export async function writeAnswerVocabulary(path: string, v: AnswerVocabulary): 
   await writeFileAtomic(path, JSON.stringify(ans2label(v)) + '\n');
 }
 
-/** Reads { answer: label } JSON (train_ans2label.json); `encode` is ClipTokenizer.encode. */
+/**
+ * Reads { answer: label } JSON (train_ans2label.json) through the QA readers' `readAnswerVocab`
+ * (AnnotationError on a missing file, bad JSON or a non-integer label); `encode` is ClipTokenizer.encode.
+ */
 export async function readAnswerVocabulary(path: string, encode: (text: string) => number[]): Promise<AnswerVocabulary> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new FusionError('BAD_ANSWER', `readAnswerVocabulary: cannot read '${path}' as JSON (${(e as Error).message}); expected { answer: label } like train_ans2label.json`);
-  }
-  if (!json || typeof json !== 'object' || Array.isArray(json))
-    throw new FusionError('BAD_ANSWER', `readAnswerVocabulary: '${path}' is not an object { answer: label } like train_ans2label.json`);
-  return AnswerVocabulary.fromAns2Label(json as Record<string, number>, encode, path);
+  return AnswerVocabulary.fromAns2Label(Object.fromEntries(await readAnswerVocab(path)), encode, path);
 }
 
 /** The vocabulary file beside a checkpoint (same folder), or undefined when there is none. */

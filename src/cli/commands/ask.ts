@@ -6,10 +6,9 @@
  * `t2vlp train` writes the vocabulary it trained with beside its model, and that one is used
  * when --answers is not given.
  */
-import { readFile } from 'node:fs/promises';
 import { ClipTokenizer } from '../../data/index.js';
-import { answerQuestion, InferenceError, loadModelForInference, requireFusionHead, videoReaderFor } from '../../inference/index.js';
-import { AnswerVocabulary, answerVocabularyBeside } from '../../model/index.js';
+import { answerQuestion, loadModelForInference, requireFusionHead, videoReaderFor } from '../../inference/index.js';
+import { answerVocabularyBeside, readAnswerVocabulary } from '../../model/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
 import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
@@ -32,18 +31,6 @@ const spec = {
 } as const satisfies CommandSpec;
 type Options = Args<typeof spec.options>;
 
-async function answerVocabulary(path: string, tokenizer: ClipTokenizer): Promise<AnswerVocabulary> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new InferenceError('NOT_FOUND', `--answers '${path}': cannot read it as JSON (${(e as Error).message})`);
-  }
-  if (!json || typeof json !== 'object' || Array.isArray(json))
-    throw new InferenceError('BAD_OPTION', `--answers '${path}': expected an object { answer: label }, like train_ans2label.json`);
-  return AnswerVocabulary.fromAns2Label(json as Record<string, number>, (t) => tokenizer.encode(t), path);
-}
-
 async function run(args: Options): Promise<number> {
   if (!args.checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp ask --help')");
   if (args._.length !== 2) throw new UsageError(`expected a video and a question, got ${args._.length} argument(s) (quote the question)`);
@@ -54,7 +41,7 @@ async function run(args: Options): Promise<number> {
   try {
     requireFusionHead(model, args.checkpoint, 'ask');
     const answersPath = args.answers ?? answerVocabularyBeside(args.checkpoint);
-    const answers = answersPath ? await answerVocabulary(answersPath, tokenizer) : undefined;
+    const answers = answersPath ? await readAnswerVocabulary(answersPath, (t) => tokenizer.encode(t)) : undefined;
     const reader = videoReaderFor(model, { frames: args.frames, fps: args.fps, concurrency: args.concurrency });
     const r = await answerQuestion(model, tokenizer, reader, video, question, { top: args.top, maxWords: args.maxWords, answers });
     if (args.json) {

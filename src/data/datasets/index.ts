@@ -17,7 +17,6 @@ export {
   readMsrvttTrainCsv,
   type MsrvttOptions,
 } from './msrvtt.js';
-export { loadMsrvttCaptions } from './msrvtt-captions.js';
 export { loadLsmdc, readLsmdcAnnotations, type LsmdcOptions } from './lsmdc.js';
 export { loadMsvd, readMsvdCaptions, readMsvdList, type MsvdOptions } from './msvd.js';
 export { loadDidemo, readDidemo, type DidemoOptions } from './didemo.js';
@@ -35,6 +34,9 @@ export { readPickle, type PickleValue } from './pickle.js';
 export {
   readCaptionSplit,
   readQaSplit,
+  readQaTrainAnswers,
+  qaSplitFolder,
+  msvdVideoExt,
   CAPTION_FORMATS,
   QA_FORMATS,
   type CaptionFormat,

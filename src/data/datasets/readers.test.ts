@@ -225,9 +225,9 @@ test('MSVD-QA: json array with numeric ids; vocabulary from training answers', a
   );
 });
 
-test('MSR-VTT captions: test videos of the CSV with every json caption; a video the json lacks keeps its CSV sentence', async () => {
-  const { loadMsrvttCaptions } = await import('./msrvtt-captions.js');
-  const d = await loadMsrvttCaptions({ dataDir: ann, videoDir: '/v', split: 'test' });
+test('MSR-VTT captions (readCaptionSplit): test videos of the CSV with every json caption; a video the json lacks keeps its CSV sentence; train is the expanded split', async () => {
+  const { readCaptionSplit } = await import('./task-splits.js');
+  const d = await readCaptionSplit('msrvtt', ann, 'test', { videoDir: '/v' });
   assert.deepEqual(
     d.samples.map((s) => [s.videoId, s.caption, s.video]),
     [
@@ -236,14 +236,17 @@ test('MSR-VTT captions: test videos of the CSV with every json caption; a video 
     ],
   );
   assert.deepEqual(d.multiSentence, { cutOffPoints: [1, 2], sentenceNum: 2, videoNum: 2 });
-  const train = await loadMsrvttCaptions({ dataDir: ann, videoDir: '/v', split: 'train' });
+  const train = await readCaptionSplit('msrvtt', ann, 'train', { videoDir: '/v' });
   assert.deepEqual(
     train.samples.map((s) => [s.videoId, s.caption]),
     [
+      // docs/DATA.md §8: training is §3.1's expanded split, one sample per caption in the json's
+      // sentence order (the reference iterates the json), not grouped by video.
       ['video0', 'a car is shown'],
-      ['video0', 'a red car drives down the road'],
       ['video1', 'a cartoon animals runs through an ice cave'],
+      ['video0', 'a red car drives down the road'],
       ['video1', 'animals are running'],
     ],
   );
+  assert.equal(train.multiSentence, undefined);
 });

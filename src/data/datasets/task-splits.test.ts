@@ -3,12 +3,12 @@
 // the qa/ subfolder (the same questions, the dataset's answer vocabulary, .mp4 videos), and what
 // a folder without the files says.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSyntheticDataset } from '../synthetic/index.js';
-import { readCaptionSplit, readQaSplit } from './task-splits.js';
+import { msvdVideoExt, qaSplitFolder, readCaptionSplit, readQaSplit, readQaTrainAnswers } from './task-splits.js';
 
 const dir = join(mkdtempSync(join(tmpdir(), 't2vlp-task-splits-')), 'data');
 const made = await generateSyntheticDataset({ outDir: dir, numVideos: 5, numFrames: 4, fps: 4, width: 16, height: 16, seed: 2, captionsPerVideo: 3, valFraction: 0.2, testFraction: 0.2 });
@@ -46,4 +46,21 @@ test('a folder without QA files says which files it looked for', async () => {
     message: /readQaSplit: no msvd-qa annotation 'train_qa\.json' in '.*videos' or '.*videos\/qa'; is this a msvd-qa folder \(train\/val\/test_qa\.json\)\?/,
   });
   await assert.rejects(readCaptionSplit('msvd', join(dir, 'qa'), 'train'), { code: 'ENOENT' });
+});
+
+test('training answers for the chance level, the QA folder, and MSVD-QA video extension', async () => {
+  const train = await readQaSplit('msrvtt-qa', dir, 'train');
+  for (const format of ['msrvtt-qa', 'msvd-qa'] as const) {
+    assert.deepEqual(await readQaTrainAnswers(format, dir), train.samples.map((s) => s.qa!.answer), `${format}: one answer per training question`);
+    assert.equal(qaSplitFolder(format, dir, 'test'), join(dir, 'qa'));
+  }
+  assert.deepEqual(await readQaTrainAnswers('msvd-qa', join(dir, 'videos')), [], 'no training file: no answers');
+  assert.equal(msvdVideoExt(join(dir, 'videos')), '.mp4', 'a folder of .mp4 only');
+  const mixed = join(dir, '..', 'mixed');
+  mkdirSync(mixed, { recursive: true });
+  writeFileSync(join(mixed, 'a.mp4'), '');
+  assert.equal(msvdVideoExt(mixed), '.mp4');
+  writeFileSync(join(mixed, 'b.avi'), '');
+  assert.equal(msvdVideoExt(mixed), '.avi', 'any .avi: the release layout');
+  assert.equal(msvdVideoExt(join(dir, 'missing')), '.avi');
 });

@@ -5,8 +5,9 @@
 // val/test = the videos of MSRVTT_JSFUSION_<split>.csv with every caption of each, grouped by
 // video). QA: MSRVTT-QA (<split>.jsonl + train_ans2label.json) or MSVD-QA (<split>_qa.json, answer
 // vocabulary from train_ans2label.json when present, else the training answers); the QA files sit
-// in the folder itself or in its `qa/` subfolder (the synthetic dataset's layout). Videos are in
-// `videoDir`, by default `<dataDir>/videos`.
+// in the folder itself or in its `qa/` subfolder (the synthetic dataset's layout); the training
+// answers give evaluation its chance level (docs/EVAL.md "Captioning and QA evaluation"). Videos
+// are in `videoDir`, by default `<dataDir>/videos`.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnnotationError } from '../errors.js';
@@ -69,8 +70,14 @@ export async function readCaptionSplit(format: CaptionFormat, dataDir: string, s
   throw new AnnotationError('BAD_FORMAT', `readCaptionSplit: unknown caption format '${String(format)}'; expected one of ${CAPTION_FORMATS.join(', ')}`);
 }
 
-/** The folder holding the QA files: `dir` when it has `probe`, else `dir/qa` when that does. */
-function qaFolder(dataDir: string, probe: string, format: QaFormat): string {
+/** A QA split's annotation file: MSRVTT-QA's `<split>.jsonl`, MSVD-QA's `<split>_qa.json`. */
+function qaSplitFile(format: QaFormat, split: Split): string {
+  return format === 'msvd-qa' ? `${split}_qa.json` : `${split}.jsonl`;
+}
+
+/** The folder holding a QA split's file: `dataDir` when it has it, else `dataDir/qa` when that does. */
+export function qaSplitFolder(format: QaFormat, dataDir: string, split: Split): string {
+  const probe = qaSplitFile(format, split);
   if (existsSync(join(dataDir, probe))) return dataDir;
   if (existsSync(join(dataDir, 'qa', probe))) return join(dataDir, 'qa');
   throw new AnnotationError(
@@ -80,8 +87,8 @@ function qaFolder(dataDir: string, probe: string, format: QaFormat): string {
   );
 }
 
-/** MSVD-QA videos are .avi in the release; a folder of .mp4 files (converted, or synthetic) works too. */
-function videoExtOf(videoDir: string): string {
+/** MSVD-QA videos are .avi in the release; a folder of .mp4 files only (converted, or synthetic) is read as such. */
+export function msvdVideoExt(videoDir: string): '.avi' | '.mp4' {
   if (!existsSync(videoDir)) return '.avi';
   const names = readdirSync(videoDir);
   return names.some((n) => n.endsWith('.avi')) || !names.some((n) => n.endsWith('.mp4')) ? '.avi' : '.mp4';
@@ -93,14 +100,23 @@ function videoExtOf(videoDir: string): string {
  */
 export async function readQaSplit(format: QaFormat, dataDir: string, split: Split, o: TaskSplitOptions = {}): Promise<Dataset> {
   const videoDir = o.videoDir ?? join(dataDir, 'videos');
-  if (format === 'msrvtt-qa') {
-    const dir = qaFolder(dataDir, `${split}.jsonl`, format);
-    return loadMsrvttQa({ dataDir: dir, videoDir, split, strict: o.strict });
-  }
+  if (format === 'msrvtt-qa') return loadMsrvttQa({ dataDir: qaSplitFolder(format, dataDir, split), videoDir, split, strict: o.strict });
   if (format === 'msvd-qa') {
-    const dir = qaFolder(dataDir, `${split}_qa.json`, format);
+    const dir = qaSplitFolder(format, dataDir, split);
     const ans2label = existsSync(join(dir, 'train_ans2label.json')) ? 'train_ans2label.json' : undefined;
-    return loadMsvdQa({ dataDir: dir, videoDir, split, ans2label, videoExt: videoExtOf(videoDir), strict: o.strict });
+    return loadMsvdQa({ dataDir: dir, videoDir, split, ans2label, videoExt: msvdVideoExt(videoDir), strict: o.strict });
   }
   throw new AnnotationError('BAD_FORMAT', `readQaSplit: unknown QA format '${String(format)}'; expected one of ${QA_FORMATS.join(', ')}`);
+}
+
+/**
+ * The training split's answers, one per question (the chance level of docs/EVAL.md "Captioning
+ * and QA evaluation"); [] when neither `dataDir` nor `dataDir/qa` has the training file. Read
+ * leniently: a bad training line is skipped, not fatal, since only its answer is needed.
+ */
+export async function readQaTrainAnswers(format: QaFormat, dataDir: string, o: TaskSplitOptions = {}): Promise<string[]> {
+  const file = qaSplitFile(format, 'train');
+  if (!existsSync(join(dataDir, file)) && !existsSync(join(dataDir, 'qa', file))) return [];
+  const train = await readQaSplit(format, dataDir, 'train', { ...o, strict: false });
+  return train.samples.map((s) => s.qa!.answer);
 }
