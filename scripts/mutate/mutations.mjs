@@ -199,14 +199,14 @@ export const MUTATIONS = [
     description: 'a resumed run appends to metrics.jsonl after the lines the interrupted run wrote past its checkpoint',
     file: 'src/train/trainer.ts',
     edits: [{ find: '    if (rank === 0) await progress.startAt(step);\n', replace: '' }],
-    tests: ['src/train/trainer.test.ts'],
+    tests: ['src/train/trainer.test.ts', '--test-name-pattern=interrupted'],
   },
   {
     id: 'metrics-later-steps-kept',
     description: 'cutting metrics.jsonl back keeps the lines after the checkpoint step',
     file: 'src/train/progress.ts',
     edits: [{ find: "if (record.type === 'step' && typeof record.step === 'number' && record.step > step) break;", replace: '' }],
-    tests: ['src/train/trainer.test.ts'],
+    tests: ['src/train/trainer.test.ts', '--test-name-pattern=interrupted'],
   },
   {
     id: 'atomic-temp-left',
