@@ -18,12 +18,17 @@ import { PRESETS } from '../train/index.js';
 import { readSplit, trainingVideoReader } from './setup.js';
 import { runCli } from './testing/run-cli.js';
 
-// Measured with this configuration (text→video / video→text R@1 and mean rank, TEST_VIDEOS test videos):
-//   MEASURED
+// 80 videos (56 train, 16 test), 5 stage-1 epochs, 1 stage-2 and 1 fine-tuning epoch, batch 16.
+// Measured (2 CPU cores; R@1 / mean rank; chance 6.25 / 8.5):
+//   seed 0: t2v 31.2 / 5.69, v2t 18.8 / 5.88; untrained t2v 0.0 / 8.19, v2t 6.2 / 8.50
+//   (its stage-1 checkpoint alone: t2v 12.5 / 4.56, v2t 18.8 / 4.94).
+// Smaller runs do not learn reliably: 30 videos, 2 + 1 + 1 epochs, seeds 0 and 1: t2v R@1 16.7 and
+// 33.3 against untrained 33.3 and 16.7; 40 videos, 8 stage-1 epochs, seed 1: t2v R@1 0, mean rank
+// 5.25 against untrained 4.0 (its stage-1 checkpoint alone is no better).
 const CONFIG = { videos: '80', epochs: '5', batch: '16' };
 const TEST_VIDEOS = 16;
-/** Trained R@1 at least this many points above chance, in each direction. */
-const R1_OVER_CHANCE = 10;
+/** Trained R@1 at least this many points above chance (one more hit at rank 1), in each direction. */
+const R1_OVER_CHANCE = 6;
 /** Trained mean rank at least this much below the untrained model's, in each direction. */
 const MEAN_RANK_GAIN = 1;
 const QUERY = 'a red circle moves left';
