@@ -20,20 +20,52 @@ export const MUTATIONS = [
   },
   {
     id: 'demo-zero-lr',
-    description: "the demo trains with both learning rates set to 0",
+    description: 'the demo trains with every learning rate set to 0 (stage 1, stage 2, fine-tuning)',
     file: 'src/cli/commands/demo.ts',
-    edits: [
-      { find: 'videos, settings: stage1, outDir', replace: "videos, settings: { ...stage1, lr: 0 }, outDir" },
-      { find: 'lr: stage1.lr / 4,', replace: 'lr: 0,' },
-    ],
+    edits: [{ find: '{ ...PRESETS.demo!, epochs: a.epochs, batchSize: a.batchSize, seed }', replace: '{ ...PRESETS.demo!, epochs: a.epochs, batchSize: a.batchSize, seed, lr: 0 }' }],
+    tests: ['src/cli/demo.test.ts'],
+  },
+  {
+    id: 'demo-query-ignored',
+    description: "the demo's --query answer ranks by the first test caption instead of the query",
+    file: 'src/cli/commands/demo.ts',
+    edits: [{ find: 'const scores = a.query ? queryScores(model, tokenizer, result.videoEmbeddings, query, stage1.maxWords) : result.sim;', replace: 'const scores = result.sim; void queryScores;' }],
     tests: ['src/cli/demo.test.ts'],
   },
   {
     id: 'v2t-is-t2v',
-    description: 'video→text metrics computed from the text→video matrix',
+    description: 'video→text metrics computed from the text→video matrix (one caption per video)',
     file: 'src/eval/retrieval-eval.ts',
-    edits: [{ find: 'v2t: retrievalMetrics({ data: transpose(sim, shape), shape: [shape[1], shape[0]] }),', replace: 'v2t: retrievalMetrics({ data: sim, shape }),' }],
-    tests: ['src/eval', 'src/cli/cli.test.ts'],
+    edits: [{ find: 'v2t: retrievalMetrics({ data: v2tSim, shape: [shape[1], shape[0]] })', replace: 'v2t: retrievalMetrics({ data: t2vSim, shape })' }],
+    tests: ['src/eval/retrieval-directions.test.ts', 'src/cli/eval-directions.test.ts'],
+  },
+  {
+    id: 'v2t-multi-is-t2v',
+    description: 'video→text metrics reported as text→video (several captions per video)',
+    file: 'src/eval/retrieval-eval.ts',
+    edits: [{ find: 'captionVideo).v2t,', replace: 'captionVideo).t2v,' }],
+    tests: ['src/eval/retrieval-directions.test.ts', 'src/cli/eval-directions.test.ts'],
+  },
+  {
+    id: 'multi-v2t-from-t2v',
+    description: 'retrievalMetricsMulti returns the text→video numbers as video→text',
+    file: 'src/eval/multi-sentence-metrics.ts',
+    edits: [{ find: '  return { t2v, v2t };\n}', replace: '  return { t2v, v2t: t2v };\n}' }],
+    tests: ['src/eval/retrieval-directions.test.ts'],
+  },
+  {
+    id: 'multi-v2t-transposed',
+    description: "multi-sentence video→text ranks the transpose of the best-caption matrix",
+    file: 'src/eval/multi-sentence-metrics.ts',
+    edits: [{ find: 'if (x > square[u * n + v]!) square[u * n + v] = x;', replace: 'if (x > square[v * n + u]!) square[v * n + u] = x;' }],
+    tests: ['src/eval/retrieval-directions.test.ts'],
+  },
+  {
+    id: 'eval-json-directions-swapped',
+    description: '`t2vlp eval --json` swaps the text→video and video→text numbers',
+    file: 'src/cli/commands/eval.ts',
+    edits: [{ find: '          t2v: summary(r.t2v),\n          v2t: summary(r.v2t),\n', replace: '          t2v: summary(r.v2t),\n          v2t: summary(r.t2v),\n' }],
+    tests: ['src/cli/eval-directions.test.ts'],
   },
   {
     id: 'tube-leak',
@@ -148,13 +180,33 @@ export const MUTATIONS = [
   },
   {
     id: 'resume-without-rng',
-    // Survives today: stage 1 draws no libtorch random numbers after initialisation (the data order
-    // has its own generator, restored from the data position). Stage 2's head dropout does: its
-    // resume test should catch this.
+    // Stage 1 draws no libtorch random numbers after initialisation (the data order and the
+    // masks have their own generator, restored from the data position); stage 2's head dropout does.
     description: 'a resumed run does not restore the random generator state',
     file: 'src/train/checkpoint.ts',
     edits: [{ find: 'if (rng) setRngState(rng);', replace: 'void setRngState;' }],
-    tests: ['src/train/trainer.test.ts'],
+    tests: ['src/train/fusion-resume.test.ts'],
+  },
+  {
+    id: 'checkpoint-without-rng',
+    description: 'training checkpoints do not hold the random generator state',
+    file: 'src/train/checkpoint.ts',
+    edits: [{ find: "  tensors.set('rng', rng);\n", replace: '' }],
+    tests: ['src/train/fusion-resume.test.ts'],
+  },
+  {
+    id: 'metrics-not-truncated',
+    description: 'a resumed run appends to metrics.jsonl after the lines the interrupted run wrote past its checkpoint',
+    file: 'src/train/trainer.ts',
+    edits: [{ find: '    if (rank === 0) await progress.startAt(step);\n', replace: '' }],
+    tests: ['src/train/trainer.test.ts', '--test-name-pattern=interrupted'],
+  },
+  {
+    id: 'metrics-later-steps-kept',
+    description: 'cutting metrics.jsonl back keeps the lines after the checkpoint step',
+    file: 'src/train/progress.ts',
+    edits: [{ find: "if (record.type === 'step' && typeof record.step === 'number' && record.step > step) break;", replace: '' }],
+    tests: ['src/train/trainer.test.ts', '--test-name-pattern=interrupted'],
   },
   {
     id: 'atomic-temp-left',

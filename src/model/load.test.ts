@@ -78,6 +78,24 @@ describe('T2VLP.load', () => {
       for (const [k, t] of a.stateDict()) assert.ok(t.equal(sb.get(k)!), k);
       const meta = (await readSafetensors(path, { names: [] })).metadata;
       assert.equal(meta.format, 't2vlp');
+      // The outputs: one forward pass of each tower on the reference inputs, bit for bit.
+      const f = await fixture('stage1_loss.safetensors');
+      scope(() => {
+        const video = f.get('input.video')!;
+        const videoMask = f.get('input.video_mask')!;
+        const [va, vb] = [a, b].map((m) => m.encodeVideo(video, videoMask));
+        const [ta, tb] = [a, b].map((m) => m.encodeText(f.get('input.input_ids')!, f.get('input.attention_mask')));
+        for (const [what, x, y] of [
+          ['video embedding', va!.embedding, vb!.embedding],
+          ['frame features', va!.frames, vb!.frames],
+          ['tube tokens', va!.tubes, vb!.tubes],
+          ['text embedding', ta!.embedding, tb!.embedding],
+          ['text tokens', ta!.tokens, tb!.tokens],
+        ] as const) {
+          assert.deepEqual(x.shape, y.shape, what);
+          assert.ok(x.equal(y), `${what}: the loaded model's output differs from the saved model's`);
+        }
+      });
     } finally {
       a.dispose();
       b.dispose();

@@ -1,8 +1,11 @@
 /**
  * Training progress: a one-line bar with loss, learning rate, throughput and ETA on a terminal;
- * JSON lines otherwise (or with `json: true`); and a metrics file (JSON lines) per run.
+ * JSON lines otherwise (or with `json: true`); and a metrics file (JSON lines) per run, cut back
+ * to the checkpoint's step when a run resumes so that each step appears once (docs/TRAINING.md
+ * "Checkpoints").
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../torch/io/index.js';
 
 export interface StepRecord {
   step: number;
@@ -73,6 +76,31 @@ export class Progress {
     } else if (r.step % (this.#o.everySteps ?? 10) === 0 || r.step === r.totalSteps) {
       s.write(JSON.stringify(flat(r)) + '\n');
     }
+  }
+
+  /**
+   * A run starts at optimizer step `step` (0, or the step of the checkpoint it resumes from):
+   * the metrics file keeps what came before the first line of a later step and loses the rest
+   * (lines an interrupted run wrote after its last checkpoint, which the resumed run writes again,
+   * and a torn last line). Rewritten atomically, so a kill here leaves the old file or the new one.
+   */
+  async startAt(step: number): Promise<void> {
+    const path = this.#o.metricsFile;
+    if (!path || !existsSync(path)) return;
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const kept: string[] = [];
+    for (const line of lines) {
+      if (!line) continue;
+      let record: { type?: unknown; step?: unknown };
+      try {
+        record = JSON.parse(line) as typeof record;
+      } catch {
+        break; // a line torn by a kill: nothing after it was written by the same run
+      }
+      if (record.type === 'step' && typeof record.step === 'number' && record.step > step) break;
+      kept.push(line + '\n');
+    }
+    if (kept.length !== lines.filter(Boolean).length) await writeFileAtomic(path, kept.join(''));
   }
 
   event(type: string, data: Record<string, unknown>): void {

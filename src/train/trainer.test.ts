@@ -1,10 +1,10 @@
 /**
  * The training loop on a tiny generated dataset: the loss falls and retrieval improves; a run
  * interrupted after a checkpoint and resumed reaches exactly the parameters of an uninterrupted
- * run; a NaN loss stops training with a clear error and leaves the last checkpoint intact.
+ * run, and its metrics file lists each step once; a NaN loss stops training with a clear error and leaves the last checkpoint intact.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -35,6 +35,15 @@ function run(model: T2VLP, outDir: string, extra: Partial<TrainRunOptions> = {})
 
 const tmp = () => mkdtempSync(join(tmpdir(), 't2vlp-run-'));
 
+/** The steps of a metrics file's step lines, in file order. */
+const stepLines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; step?: number })
+    .filter((l) => l.type === 'step')
+    .map((l) => l.step);
+
 describe('trainStage1', () => {
   test('the loss falls and text-to-video retrieval on the training videos improves', async () => {
     const model = fresh();
@@ -52,26 +61,29 @@ describe('trainStage1', () => {
     assert.ok(after.t2v.R1 > before.t2v.R1, `R@1 ${before.t2v.R1} → ${after.t2v.R1}`);
   });
 
-  test('a run interrupted after a checkpoint resumes to the same parameters as an uninterrupted one', async () => {
+  test('a run interrupted after a checkpoint resumes to the same parameters as an uninterrupted one, each step logged once', async () => {
     const steps = 7;
     const a = fresh(3);
     await run(a, tmp(), { maxSteps: steps });
 
     const dir = tmp();
     const b = fresh(3);
-    const abort = new AbortController();
-    class StopAt5 extends Progress {
+    const metricsFile = join(dir, 'metrics.jsonl');
+    class KilledAt5 extends Progress {
       override step(r: StepRecord) {
-        if (r.step === 5) abort.abort(); // as if killed: steps after the checkpoint at 4 are lost
+        super.step(r);
+        if (r.step === 5) throw new Error('killed'); // step 5, logged after the checkpoint at 4, is lost
       }
     }
-    await assert.rejects(run(b, dir, { checkpointEvery: 2, maxSteps: steps, progress: new StopAt5({ quiet: true }), signal: abort.signal }));
+    await assert.rejects(run(b, dir, { checkpointEvery: 2, maxSteps: steps, progress: new KilledAt5({ quiet: true, metricsFile }) }), /killed/);
     b.dispose();
     assert.ok(existsSync(join(dir, LAST_CHECKPOINT)));
+    assert.deepEqual(stepLines(metricsFile), [1, 2, 3, 4, 5], 'the interrupted run logged step 5 after its checkpoint at 4');
 
     const c = fresh(99); // different initialisation: everything must come from the checkpoint
-    const r = await run(c, dir, { resume: true, maxSteps: steps });
+    const r = await run(c, dir, { resume: true, maxSteps: steps, progress: new Progress({ quiet: true, metricsFile }) });
     assert.equal(r.steps, steps);
+    assert.deepEqual(stepLines(metricsFile), [1, 2, 3, 4, 5, 6, 7], 'metrics.jsonl holds each step once after the resume');
     const sc = c.stateDict();
     for (const [k, t] of a.stateDict()) assert.ok(t.equal(sc.get(k)!), `${k} differs after resume`);
     a.dispose();

@@ -168,8 +168,10 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
     const st = await loadTrainingCheckpoint(o.outDir, model, optimizer, settingsHash);
     step = st.step;
     loader.restore(st.position);
+    if (rank === 0) await progress.startAt(step);
     progress.event('resume', { step, position: st.position });
   } else {
+    if (rank === 0) await progress.startAt(0);
     dist.broadcastParameters(params);
   }
 

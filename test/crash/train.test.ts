@@ -4,7 +4,7 @@
  * checkpoint and in the middle of writing the final model; then rerun with `--resume`. After each
  * kill, a checkpoint on disk is complete and loadable, a final model on disk is the finished one,
  * and the resumed run ends with a model.safetensors byte-identical to an uninterrupted run's
- * (same parameters bit for bit). See docs/TRAINING.md (checkpoints and resume).
+ * (same parameters bit for bit) and a metrics.jsonl listing each step once. See docs/TRAINING.md (checkpoints and resume).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -38,6 +38,14 @@ function stepsIn(out: string): number {
   }
 }
 
+/** The step of each step line in the run's metrics file, in file order. */
+function stepNumbers(out: string): number[] {
+  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"step"'))
+    .map((l) => (JSON.parse(l) as { step: number }).step);
+}
+
 /** What a kill may leave: a complete checkpoint (or none), the finished model (or none), no other visible file. */
 async function checkLeftovers(out: string, what: string): Promise<number> {
   if (!existsSync(out)) return 0;
@@ -63,6 +71,7 @@ async function killThenResume(plan: (out: string) => KillPlan, what: string): Pr
   assert.equal(resumed.code, 0, `${what}: resume failed: ${resumed.err}`);
   assert.equal(fileHash(join(out, 'model.safetensors')), reference.hash, `${what}: resumed model differs from the uninterrupted run's`);
   assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], `${what}: temporary files of the killed run are removed`);
+  assert.deepEqual(stepNumbers(out), Array.from({ length: reference.steps }, (_, i) => i + 1), `${what}: metrics.jsonl lists each step once, in order`);
   return `${what}: ${first.killed ? `killed at ${first.ms} ms, checkpoint at step ${step}` : 'finished before the kill'}, resumed to identical parameters`;
 }
 
