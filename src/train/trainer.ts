@@ -22,14 +22,14 @@ import {
   type VideoReader,
 } from '../data/index.js';
 import type { T2VLP } from '../model/index.js';
-import { clipGradNorm, dist, noGrad, scope } from '../torch/index.js';
-import { BertAdam, makeSchedule } from '../torch/optim/index.js';
+import { dist, scope } from '../torch/index.js';
+import { makeSchedule } from '../torch/optim/index.js';
 import { hasCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainState } from './checkpoint.js';
 import { TrainingError } from './errors.js';
-import { parameterGroups } from './param-groups.js';
 import { OBJECTIVE_SPECS } from './objectives.js';
 import type { TrainSettings } from './presets.js';
 import { Progress } from './progress.js';
+import { applyStep, createOptimizer, microStep } from './train-step.js';
 
 export interface TrainRunOptions {
   model: T2VLP;
@@ -48,6 +48,11 @@ export interface TrainRunOptions {
   /** Stop after this many optimizer steps in total (for tests and time-boxed runs). */
   maxSteps?: number;
   progress?: Progress;
+  /**
+   * Activation checkpointing of the visual blocks for this run (docs/TRAINING.md "Activation
+   * checkpointing"); default: as the model is set.
+   */
+  checkpointActivations?: boolean;
   /** Called on every rank after each epoch. */
   onEpochEnd?: (epoch: number) => Promise<void> | void;
   signal?: AbortSignal;
@@ -63,8 +68,6 @@ export interface TrainResult {
   skipped: SkipReport;
   seconds: number;
 }
-
-const LOGIT_SCALE_MAX = Math.log(100);
 
 export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   const s = o.settings;
@@ -95,18 +98,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   );
   const stepsPerEpoch = Math.floor(loader.batchesPerEpoch / s.gradAccum);
   const totalSteps = stepsPerEpoch * s.epochs;
-  const named = model.namedParameters();
-  const optimizer = new BertAdam(
-    parameterGroups(named, {
-      lr: s.lr,
-      coefLr: s.coefLr,
-      newModuleLr: s.newModuleLr,
-      newModulePatterns: [...s.newModulePatterns],
-      weightDecay: s.weightDecay,
-      freezeLayerNum: s.freezeLayerNum,
-    }),
-    { betas: [0.9, 0.98], eps: 1e-6, maxGradNorm: 1.0 },
-  );
+  const optimizer = createOptimizer(model, s);
   const schedule = makeSchedule(s.schedule, totalSteps, s.warmup);
   const params = optimizer.parameters();
   const settingsHash = createHash('sha256').update(JSON.stringify({ s, n: o.samples.length, world })).digest('hex').slice(0, 16);
@@ -127,6 +119,8 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
     if (rank === 0) await saveTrainingCheckpoint(o.outDir, model, optimizer, { step, position, settingsHash });
   };
 
+  const hadCheckpointing = model.activationCheckpointing;
+  if (o.checkpointActivations !== undefined) model.setActivationCheckpointing(o.checkpointActivations);
   model.train();
   const started = Date.now();
   const losses: number[] = [];
@@ -140,14 +134,9 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
     while (loader.position.epoch < s.epochs && step < stepLimit) {
       const epoch = loader.position.epoch;
       for await (const batch of loader.epoch({ signal: o.signal })) {
-        const parts = scope(() => {
-          const t = batchToTensors(collate(batch.items));
-          const out = objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad });
-          out.loss.div(s.gradAccum).backward();
-          const terms: Record<string, number> = {};
-          for (const n of objective.terms) terms[n] = out.terms[n]!.item();
-          return { loss: out.loss.item(), terms };
-        });
+        const parts = scope(() =>
+          microStep(model, objective, batchToTensors(collate(batch.items)), { worldSize: world, rank, allGather: dist.allGatherWithGrad }, s.gradAccum),
+        );
         if (!Number.isFinite(parts.loss))
           throw new TrainingError(
             'NAN_LOSS',
@@ -158,12 +147,8 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
         for (const n of objective.terms) acc.terms[n]! += parts.terms[n]!;
         samplesSeen += batch.items.length * world;
         if (++micro % s.gradAccum !== 0) continue;
-        dist.averageGradients(params);
-        clipGradNorm(params, s.maxGradNorm);
         const lrScale = schedule(step);
-        optimizer.step(lrScale);
-        noGrad(() => model.clip.logit_scale.clamp_(null, LOGIT_SCALE_MAX));
-        optimizer.zeroGrad();
+        applyStep(model, optimizer, params, { maxGradNorm: s.maxGradNorm, lrScale });
         step++;
         const k = s.gradAccum;
         losses.push(acc.loss / k);
@@ -191,6 +176,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
       await o.onEpochEnd?.(epoch);
     }
   } finally {
+    model.setActivationCheckpointing(hadCheckpointing);
     model.eval();
     optimizer.disposeState();
   }

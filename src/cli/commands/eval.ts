@@ -23,7 +23,8 @@ import {
   videoReaderFor,
 } from '../../inference/index.js';
 import {UsageError, type Args, type CommandSpec } from '../args.js';
-import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { commandDevice } from '../device.js';
 import { defineCommand } from '../command.js';
 import { DATASETS, readSplit } from '../setup.js';
 
@@ -56,6 +57,7 @@ const spec = {
       help: "re-score each query's top K candidates with the fusion encoder (default: 32 when the checkpoint has it; 0: loose similarity only)",
     },
     dtype: DTYPE_OPTION,
+    device: DEVICE_OPTION,
     ...VIDEO_INPUT_OPTIONS,
     'max-words': MAX_WORDS_OPTION,
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
@@ -108,6 +110,7 @@ async function run(args: Options): Promise<number> {
 
   const model = await loadModelForInference(checkpoint, {
     dtype: args.dtype,
+    device: commandDevice(args.device),
   });
   try {
     const frames = args.frames;

@@ -21,6 +21,8 @@ import {
 } from '../../train/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
+import { commandDevice, onDevice } from '../device.js';
+import { DEVICE_OPTION } from '../options.js';
 import { readSplit, startingModel, TRAIN_DATASETS, trainingVideoReader } from '../setup.js';
 
 const spec = {
@@ -64,6 +66,11 @@ const spec = {
     'master-addr': { type: 'string', help: 'address of rank 0', default: '127.0.0.1' },
     'master-port': { type: 'int', help: 'port of rank 0 (default: a free port)' },
     threads: { type: 'int', help: 'libtorch threads per process' },
+    device: DEVICE_OPTION,
+    'checkpoint-activations': {
+      type: 'boolean',
+      help: 'recompute the visual blocks during backward instead of keeping their activations (less memory, ~1/3 more compute)',
+    },
     json: { type: 'boolean', help: 'JSON log lines instead of a progress bar' },
   },
 } as const satisfies CommandSpec;
@@ -113,6 +120,7 @@ async function run(a: Options): Promise<number> {
     if (process.env.T2VLP_FAULT_EXIT_RANK === String(env.rank)) process.exit(3);
   }
   if (a.threads) setNumThreads(a.threads);
+  const device = commandDevice(a.device);
   const s = settingsFrom(a);
   manualSeed(s.seed);
   if (a.init && !existsSync(a.init)) throw new UsageError(`checkpoint '${a.init}' does not exist`);
@@ -120,7 +128,7 @@ async function run(a: Options): Promise<number> {
     throw new UsageError(`preset '${a.preset}' starts from a checkpoint: pass --init (a t2vlp checkpoint or OpenAI CLIP ViT-B-16.pt)`);
   const data = await readSplit(a.dataset, a.data, 'train', a.videoDir);
   // Stage 2 adds fresh fusion parameters to a stage-1 model; retrieval fine-tuning needs trained ones (the trainer says so).
-  const model = await startingModel(a.init, s.model, { fusion: s.objective === 'fusion' });
+  const model = onDevice(await startingModel(a.init, s.model, { fusion: s.objective === 'fusion' }), device);
   try {
     if (a.init && a.maxFrames === undefined) s.maxFrames = model.config.numFrames;
     const tokenizer = await ClipTokenizer.load();
@@ -139,6 +147,7 @@ async function run(a: Options): Promise<number> {
       checkpointEvery: a.checkpointEvery,
       resume: !!a.resume,
       maxSteps: a.maxSteps,
+      checkpointActivations: !!a.checkpointActivations,
       progress,
     });
     if (rank === 0) {
