@@ -78,7 +78,7 @@ describe('--device', () => {
     const out = join(dir, 'one.safetensors');
     const ok = await runCli(['encode', '--checkpoint', ckpt, '--text', 'a red circle', '--out', out, '--device', 'cpu']);
     assert.equal(ok.code, 0, ok.err);
-    assert.match(ok.out, /^wrote 1 text embeddings \[1, 32\]/);
+    assert.match(ok.out, /^wrote 1 text embedding \[1, 32\]/);
     const bad = await runCli(['encode', '--checkpoint', ckpt, '--text', 'a red circle', '--out', out, '--device', 'tpu']);
     assert.equal(bad.code, 1);
     assert.equal(bad.err, "t2vlp encode: --device: 'tpu' is not a device; use cpu, cuda or cuda:N");
