@@ -3,7 +3,8 @@
  * resolves to CUDA when there is a device and to the CPU otherwise; malformed values, CUDA on a
  * machine or build without it, and cuda:N out of range give a DeviceError naming the flag (the CUDA
  * cases are checked where this build sees no CUDA device, and the range where it sees some);
- * `--device cpu` runs a command end to end and `--device cuda` stops it with the message.
+ * `--device cpu` runs a command end to end (encode; a training step with --checkpoint-activations)
+ * and `--device cuda` stops it with the message.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { T2VLP } from '../model/index.js';
 import { cuda, DeviceError } from '../torch/index.js';
 import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
+import { tinyDataset } from '../train/testing/tiny.js';
 import { COMMANDS } from './commands/index.js';
 import { commandDevice } from './device.js';
 import { DEVICE_OPTION } from './options.js';
@@ -91,5 +93,17 @@ describe('--device', () => {
     const search = await runCli(['search', '--checkpoint', ckpt, '--index', join(dir, 'none.safetensors'), '--query', 'x', '--device', 'cuda:1']);
     assert.equal(search.code, 1);
     assert.match(search.err, /--device: 'cuda:1' asked for CUDA/);
+  });
+
+  test('train --device cpu --checkpoint-activations runs a step', async () => {
+    const data = await tinyDataset();
+    const r = await runCli([
+      'train', '--preset', 'stage1', '--data', data, '--init', ckpt, '--out', join(dir, 'run'),
+      '--batch-size', '4', '--max-words', '16', '--max-steps', '1', '--json', '--device', 'cpu', '--checkpoint-activations',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const last = JSON.parse(r.out.split('\n').at(-1)!) as { steps: number; finalLoss: number };
+    assert.equal(last.steps, 1);
+    assert.ok(Number.isFinite(last.finalLoss));
   });
 });
