@@ -3,7 +3,8 @@
  * gradients of every parameter and of the chain's input equal plain autograd's within
  * max|diff| ≤ 1e-6·max|grad| (the same float32 ops, summed in another order), a loss that uses an
  * intermediate output as well as the last one gets both contributions, frozen leading segments
- * are not recomputed, dropout replays with `preserveRng`, and nothing stays alive afterwards.
+ * are not recomputed, dropout replays with `preserveRng`, and nothing stays alive afterwards (nor
+ * after a segment throws).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -110,6 +111,11 @@ describe('ActivationCheckpoints', () => {
     for (let i = 0; i < 20; i++) step(i % 2 === 0);
     assert.equal(memoryStats().liveTensors, base);
     assert.equal(tape.pending, 0);
+    // a segment that throws leaves nothing behind either
+    const failing = [...segments, { run: () => { throw new RangeError('segment failed'); }, parameters: [] }];
+    assert.throws(() => scope(() => tape.run(randn([4, 8]), failing)), /segment failed/);
+    assert.equal(tape.pending, 0);
+    assert.equal(memoryStats().liveTensors, base);
     layers.forEach((l) => l.dispose());
   });
 });

@@ -60,19 +60,24 @@ export class ActivationCheckpoints {
    */
   run(input: Tensor, segments: readonly CheckpointSegment[], o: CheckpointRunOptions = {}): Tensor[] {
     const chain: Chain = { input: keep(input.view(input.shape)), leaves: [], needsGrad: [], segments, rng: [] };
-    this.#chains.push(chain);
     let needs = input.requiresGrad;
     let x = keep(input.detach().requiresGrad_(needs));
     chain.leaves.push(x);
     chain.needsGrad.push(needs);
-    for (const seg of segments) {
-      chain.rng.push(o.preserveRng ? keep(getRngState()) : null);
-      const y = scope(() => noGrad(() => seg.run(x).detach()));
-      needs = needs || seg.parameters.some((p) => p.requiresGrad);
-      x = keep(y.requiresGrad_(needs));
-      chain.leaves.push(x);
-      chain.needsGrad.push(needs);
+    try {
+      for (const seg of segments) {
+        chain.rng.push(o.preserveRng ? keep(getRngState()) : null);
+        const y = scope(() => noGrad(() => seg.run(x).detach()));
+        needs = needs || seg.parameters.some((p) => p.requiresGrad);
+        x = keep(y.requiresGrad_(needs));
+        chain.leaves.push(x);
+        chain.needsGrad.push(needs);
+      }
+    } catch (e) {
+      release(chain);
+      throw e;
     }
+    this.#chains.push(chain);
     return chain.leaves.map((l) => l.view(l.shape));
   }
 
