@@ -3,6 +3,16 @@
 // matmul and softmax on 1.13.
 #include "common.h"
 
+// libtorch 2.9+ reaches every accelerator's caching allocator (CUDACachingAllocator on a CUDA
+// build) through c10::DeviceAllocator, declared without CUDA headers, so this file compiles the
+// same against a CPU-only libtorch; whether CUDA is there is a runtime question.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 9)
+#define T2_HAS_DEVICE_ALLOCATOR 1
+#include <c10/core/CachingDeviceAllocator.h>
+#else
+#define T2_HAS_DEVICE_ALLOCATOR 0
+#endif
+
 namespace t2 {
 
 static Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
@@ -61,6 +71,59 @@ static Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
     noArgs(info, "cudaDeviceCount");
     return Napi::Number::New(info.Env(),
                              torch::cuda::is_available() ? static_cast<double>(torch::cuda::device_count()) : 0);
+  });
+}
+
+#if T2_HAS_DEVICE_ALLOCATOR
+// The CUDA caching allocator of device `index`, after checking that the device exists.
+static c10::DeviceAllocator* cudaAllocator(const Napi::CallbackInfo& info, const char* op) {
+  int64_t index = argI(info, 0, op, "index");
+  int64_t n = torch::cuda::is_available() ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
+  if (n == 0) throw Failure(kUnavailable, "this libtorch sees no CUDA device (a CPU-only build, or no GPU)");
+  if (index < 0 || index >= n)
+    throw std::invalid_argument("CUDA device " + std::to_string(index) + " does not exist (this machine has " +
+                                std::to_string(n) + ")");
+  return c10::getDeviceAllocator(c10::DeviceType::CUDA);
+}
+#endif
+
+// cudaMemoryStats(index): the caching allocator's byte counts of one CUDA device (current and
+// peak, aggregated over pools), as torch.cuda.memory_stats reports them.
+static Napi::Value cudaMemoryStats(const Napi::CallbackInfo& info) {
+  return guard(info, "cudaMemoryStats", [&]() -> Napi::Value {
+#if T2_HAS_DEVICE_ALLOCATOR
+    auto* alloc = cudaAllocator(info, "cudaMemoryStats");
+    auto s = alloc->getDeviceStats(static_cast<c10::DeviceIndex>(argI(info, 0, "cudaMemoryStats", "index")));
+    const auto agg = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+    auto o = Napi::Object::New(info.Env());
+    auto num = [&](const char* k, int64_t v) { o.Set(k, Napi::Number::New(info.Env(), static_cast<double>(v))); };
+    num("allocatedBytes", s.allocated_bytes[agg].current);
+    num("peakAllocatedBytes", s.allocated_bytes[agg].peak);
+    num("reservedBytes", s.reserved_bytes[agg].current);
+    num("peakReservedBytes", s.reserved_bytes[agg].peak);
+    num("activeBytes", s.active_bytes[agg].current);
+    num("allocations", s.allocation[agg].current);
+    num("allocRetries", s.num_alloc_retries);
+    num("ooms", s.num_ooms);
+    return o;
+#else
+    argI(info, 0, "cudaMemoryStats", "index");
+    throw Failure(kUnavailable, "CUDA memory statistics need libtorch 2.9 or newer");
+#endif
+  });
+}
+
+// cudaResetPeakMemoryStats(index): peaks start again from the current values.
+static Napi::Value cudaResetPeakMemoryStats(const Napi::CallbackInfo& info) {
+  return guard(info, "cudaResetPeakMemoryStats", [&]() -> Napi::Value {
+#if T2_HAS_DEVICE_ALLOCATOR
+    auto* alloc = cudaAllocator(info, "cudaResetPeakMemoryStats");
+    alloc->resetPeakStats(static_cast<c10::DeviceIndex>(argI(info, 0, "cudaResetPeakMemoryStats", "index")));
+    return info.Env().Undefined();
+#else
+    argI(info, 0, "cudaResetPeakMemoryStats", "index");
+    throw Failure(kUnavailable, "CUDA memory statistics need libtorch 2.9 or newer");
+#endif
   });
 }
 
@@ -129,6 +192,8 @@ void registerSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("setRngState", Napi::Function::New(env, setRngState, "setRngState"));
   exports.Set("version", Napi::Function::New(env, version, "version"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount, "cudaDeviceCount"));
+  exports.Set("cudaMemoryStats", Napi::Function::New(env, cudaMemoryStats, "cudaMemoryStats"));
+  exports.Set("cudaResetPeakMemoryStats", Napi::Function::New(env, cudaResetPeakMemoryStats, "cudaResetPeakMemoryStats"));
   exports.Set("setAllowTF32", Napi::Function::New(env, setAllowTF32, "setAllowTF32"));
   exports.Set("allowTF32", Napi::Function::New(env, allowTF32, "allowTF32"));
   exports.Set("scaledDotProductAttention", Napi::Function::New(env, sdpa, "scaledDotProductAttention"));

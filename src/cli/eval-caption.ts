@@ -8,6 +8,7 @@ import { evaluateCaptioning, type CaptionEvalResult, type CaptionScores } from '
 import { countProgress } from '../inference/index.js';
 import { writeFileAtomic } from '../torch/io/index.js';
 import { UsageError } from './args.js';
+import { commandDevice } from './device.js';
 import { baselineModel, baselineOf, loadTaskModel, predictionsPath, readCaptionEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
 
 const COLUMNS: [string, keyof CaptionScores][] = [
@@ -28,7 +29,7 @@ export async function runCaptionEval(r: TaskRun): Promise<number> {
   const baseline = baselineOf(args.baseline);
   const dataset = await readCaptionEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'caption', split);
-  let model = await loadTaskModel('caption', checkpoint, args.dtype);
+  let model = await loadTaskModel('caption', checkpoint, args.dtype, commandDevice(args.device));
   try {
     const tokenizer = await ClipTokenizer.load();
     const quiet = args.quiet === true;
@@ -49,7 +50,7 @@ export async function runCaptionEval(r: TaskRun): Promise<number> {
     );
     let base: CaptionEvalResult | null = null;
     if (baseline.kind !== 'none') {
-      model = await baselineModel(baseline, model, args.dtype);
+      model = await baselineModel(baseline, model, args.dtype, commandDevice(args.device));
       base = await evalWith('baseline');
     }
     const numVideos = res.predictions.length;

@@ -7,6 +7,7 @@ import { ClipTokenizer } from '../data/index.js';
 import { evaluateQa, qaChance, type QAScore } from '../eval/index.js';
 import { countProgress } from '../inference/index.js';
 import { writeFileAtomic } from '../torch/io/index.js';
+import { commandDevice } from './device.js';
 import { answerChoice, baselineModel, baselineOf, loadTaskModel, predictionsPath, readQaEvalSplit, taskVideoReader, type TaskRun } from './eval-task-data.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : (x * 100).toFixed(1));
@@ -16,7 +17,7 @@ export async function runQaEval(r: TaskRun): Promise<number> {
   const baseline = baselineOf(args.baseline);
   const { dataset, trainAnswers, folder } = await readQaEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'qa', split);
-  let model = await loadTaskModel('qa', checkpoint, args.dtype);
+  let model = await loadTaskModel('qa', checkpoint, args.dtype, commandDevice(args.device));
   try {
     const tokenizer = await ClipTokenizer.load();
     const answers = await answerChoice(args.answers, checkpoint, tokenizer);
@@ -43,7 +44,7 @@ export async function runQaEval(r: TaskRun): Promise<number> {
     );
     let base: { accuracy: number; perType: Record<string, QAScore> } | null = null;
     if (baseline.kind !== 'none') {
-      model = await baselineModel(baseline, model, args.dtype);
+      model = await baselineModel(baseline, model, args.dtype, commandDevice(args.device));
       const b = await evalWith('baseline');
       base = { accuracy: b.accuracy, perType: b.perType };
     }

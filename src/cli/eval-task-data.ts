@@ -19,6 +19,7 @@ import {
 import { resetFusionEncoder } from '../eval/index.js';
 import { InferenceError, loadModelForInference, videoReaderFor } from '../inference/index.js';
 import { ANSWER_VOCABULARY_FILE, answerVocabularyBeside, readAnswerVocabulary, type AnswerVocabulary, type T2VLP } from '../model/index.js';
+import type { Device } from '../torch/index.js';
 import { UsageError } from './args.js';
 import type { EvalArgs } from './commands/eval.js';
 
@@ -92,8 +93,8 @@ const NEEDS_FUSION = {
 } as const;
 
 /** The evaluated model; a checkpoint without a fusion encoder (stage 1) is refused, and freed. */
-export async function loadTaskModel(task: keyof typeof NEEDS_FUSION, checkpoint: string, dtype: 'float32' | 'bfloat16'): Promise<T2VLP> {
-  const model = await loadModelForInference(checkpoint, { dtype });
+export async function loadTaskModel(task: keyof typeof NEEDS_FUSION, checkpoint: string, dtype: 'float32' | 'bfloat16' | 'int8', device?: Device): Promise<T2VLP> {
+  const model = await loadModelForInference(checkpoint, { dtype, device });
   if (!model.hasFusion) {
     model.dispose();
     throw new InferenceError('NO_HEAD', `eval --task ${task}: checkpoint '${checkpoint}' has no fusion encoder (a stage-1 model), ${NEEDS_FUSION[task]}`);
@@ -126,13 +127,13 @@ export function baselineOf(flag: string): BaselineKind {
  * The baseline model, after the evaluated model is done with: `fresh` re-initialises `model`'s
  * fusion encoder in place (seed 0) and returns it; a checkpoint is loaded (and `model` disposed).
  */
-export async function baselineModel(b: BaselineKind, model: T2VLP, dtype: 'float32' | 'bfloat16' | 'int8'): Promise<T2VLP> {
+export async function baselineModel(b: BaselineKind, model: T2VLP, dtype: 'float32' | 'bfloat16' | 'int8', device?: Device): Promise<T2VLP> {
   if (b.kind === 'fresh') {
     resetFusionEncoder(model, { seed: 0 });
     return model;
   }
   if (b.kind !== 'checkpoint') throw new Error('baselineModel: no baseline');
-  const other = await loadModelForInference(b.checkpoint, { dtype });
+  const other = await loadModelForInference(b.checkpoint, { dtype, device });
   if (!other.hasFusion) {
     other.dispose();
     throw new InferenceError('NO_HEAD', `--baseline '${b.checkpoint}' has no fusion encoder (a stage-1 checkpoint); pass a stage-2 or fine-tuned checkpoint, 'fresh' or 'none'`);

@@ -10,7 +10,8 @@ import { contentHash, DEFAULT_WINDOWS } from '../library/index.js';
 import type { T2VLP } from '../model/index.js';
 import { setNumThreads } from '../torch/index.js';
 import { UsageError, type Args, type OptionSpecs } from './args.js';
-import { DTYPE_OPTION } from './options.js';
+import { commandDevice } from './device.js';
+import { DEVICE_OPTION, DTYPE_OPTION } from './options.js';
 
 export const LIBRARY_OPTIONS = {
   library: { type: 'string', help: 'folder of videos (searched recursively)' },
@@ -22,6 +23,7 @@ export const LIBRARY_OPTIONS = {
   'batch-size': { type: 'int', help: 'windows per forward pass (small keeps searches responsive while serving)', default: 2 },
   concurrency: { type: 'int', help: 'ffmpeg processes at once', default: 2 },
   dtype: DTYPE_OPTION,
+  device: DEVICE_OPTION,
   threads: { type: 'int', help: 'libtorch threads' },
 } as const satisfies OptionSpecs;
 type LibraryOptions = Args<typeof LIBRARY_OPTIONS>;
@@ -65,9 +67,9 @@ export interface OpenedModel {
   hash: string;
 }
 
-export async function openModel(checkpoint: string, dtype: string): Promise<OpenedModel> {
+export async function openModel(checkpoint: string, dtype: string, device?: string): Promise<OpenedModel> {
   const [model, tokenizer] = await Promise.all([
-    loadModelForInference(checkpoint, { dtype: dtype as 'float32' | 'bfloat16' | 'int8' }),
+    loadModelForInference(checkpoint, { dtype: dtype as 'float32' | 'bfloat16' | 'int8', device: commandDevice(device) }),
     ClipTokenizer.load(),
   ]);
   // bfloat16 weights give other vectors: an index is tied to the checkpoint and its dtype.

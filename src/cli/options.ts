@@ -23,3 +23,9 @@ export const VIDEO_INPUT_OPTIONS = {
   },
   concurrency: { type: 'int', help: 'videos decoded at once', default: 2 },
 } as const satisfies OptionSpecs;
+
+/** Where a command computes (commandDevice() in device.ts resolves it). */
+export const DEVICE_OPTION = {
+  type: 'string',
+  help: 'where to compute: cpu, cuda or cuda:N (default: cuda when a CUDA device is available, else cpu)',
+} as const satisfies OptionSpec;

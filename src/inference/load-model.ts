@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { ConfigError, T2VLP } from '../model/index.js';
-import { CheckpointError, nn } from '../torch/index.js';
+import { CheckpointError, nn, type Device } from '../torch/index.js';
 import { readSafetensorsHeader } from '../torch/io/index.js';
 import { EMBEDDINGS_FORMAT } from './embeddings.js';
 import { InferenceError } from './errors.js';
@@ -13,6 +13,8 @@ import { InferenceError } from './errors.js';
 export interface LoadForInferenceOptions {
   /** Weights dtype: 'float32' (default), 'bfloat16', or 'int8' (dynamic int8 Linear layers, CPU). */
   dtype?: 'float32' | 'bfloat16' | 'int8';
+  /** Where the model computes (default 'cpu'); its methods move inputs there. */
+  device?: Device;
 }
 
 async function isEmbeddingsFile(path: string): Promise<boolean> {
@@ -36,7 +38,8 @@ export async function loadModelForInference(
       `checkpoint '${path}' is a folder; expected a checkpoint file`,
     );
   try {
-    return (await T2VLP.load(path, { dtype: o.dtype })).eval();
+    const model = (await T2VLP.load(path, { dtype: o.dtype })).eval();
+    return o.device && o.device !== 'cpu' ? model.to(o.device) : model;
   } catch (e) {
     if (!(
       e instanceof CheckpointError ||

@@ -70,9 +70,10 @@ export function scoreQuery(
   return noGrad(() =>
     scope(() => {
       const t = tokenizer.batch([q], { maxWords: o.maxWords ?? 32 });
-      const text = model.encodeText(t.inputIds, t.attentionMask).embedding; // [1, E]
+      // the stored vectors are on the CPU: the query joins them there (the model may be on a GPU)
+      const text = model.encodeText(t.inputIds, t.attentionMask).embedding.to('cpu'); // [1, E]
       const videos = tensor(index.embeddings, [n, index.dim]); // [N, E]
-      const scale = model.clip.logit_scale.exp().to('float32');
+      const scale = model.clip.logit_scale.exp().to('float32').to('cpu');
       return text.matmul(videos.t()).mul(scale).toArray() as Float32Array; // [1, N]
     }),
   );

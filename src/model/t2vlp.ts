@@ -210,6 +210,32 @@ export class T2VLP extends nn.Module {
     return loadT2VLP(path, options, (config) => new T2VLP(config));
   }
 
+  /**
+   * Activation checkpointing of the visual blocks (docs/TRAINING.md "Activation checkpointing"):
+   * training forwards keep only each block's input, and `backward` recomputes the blocks, trading
+   * one more forward pass of the visual tower for most of its activation memory. While it is on,
+   * back-propagate with `model.backward(loss)`: a plain `loss.backward()` would leave the visual
+   * blocks without gradients.
+   */
+  setActivationCheckpointing(on: boolean): this {
+    this.clip.visual.setActivationCheckpointing(on);
+    return this;
+  }
+
+  get activationCheckpointing(): boolean {
+    return this.clip.visual.checkpoints !== null;
+  }
+
+  /**
+   * Back-propagates `loss` (`loss.backward()`), and through the checkpointed visual blocks when
+   * activation checkpointing is on. The one way the training loop calls backward.
+   */
+  backward(loss: Tensor, gradient?: Tensor): void {
+    const c = this.clip.visual.checkpoints;
+    if (c) c.backward(loss, gradient);
+    else loss.backward(gradient);
+  }
+
   /** Writes a t2vlp safetensors checkpoint (atomically) with the configuration in its metadata. */
   save(path: string, extraMetadata?: Record<string, string>): Promise<void> {
     return saveT2VLP(this, path, extraMetadata);

@@ -5,8 +5,10 @@
  * the frames of a video as one sequence; then ln_post and `proj` on every token.
  * The same module class serves as the tube encoder `local_visual`, of which only the
  * transformer, ln_post and proj run (its other parameters exist so checkpoints load).
+ * With activation checkpointing on (docs/TRAINING.md "Activation checkpointing"), training
+ * forwards keep only each block's input and the blocks are recomputed during `checkpoints.backward`.
  */
-import { arange, cat, nn, scope, type Tensor } from '../torch/index.js';
+import { ActivationCheckpoints, arange, cat, isGradEnabled, nn, scope, type CheckpointSegment, type Tensor } from '../torch/index.js';
 import { Transformer, type TransformerRunOptions } from './transformer.js';
 
 
@@ -25,6 +27,7 @@ export class VisualTransformer extends nn.Module {
   transformer: Transformer;
   ln_post: nn.LayerNorm;
   proj: nn.Parameter; // [Wv, E]
+  #checkpoints: ActivationCheckpoints | null = null;
 
   constructor(
     readonly resolution: number,
@@ -44,6 +47,25 @@ export class VisualTransformer extends nn.Module {
     this.transformer = new Transformer(width, layers, heads);
     this.ln_post = new nn.LayerNorm(width);
     this.proj = nn.parameter([width, outputDim], (p) => nn.init.normal_(p, 0, scale));
+  }
+
+  /** The recompute tape of the blocks when activation checkpointing is on, else null. */
+  get checkpoints(): ActivationCheckpoints | null {
+    return this.#checkpoints;
+  }
+
+  /** Turns activation checkpointing of the blocks on or off (off frees what a forward kept). */
+  setActivationCheckpointing(on: boolean): void {
+    if (on) this.#checkpoints ??= new ActivationCheckpoints();
+    else {
+      this.#checkpoints?.clear();
+      this.#checkpoints = null;
+    }
+  }
+
+  override dispose(): void {
+    this.setActivationCheckpointing(false);
+    super.dispose();
   }
 
   /** Patch + class embeddings with positions, after ln_pre: frames [BT, 3, H, W] → [BT, tokens, Wv]. */
@@ -70,13 +92,31 @@ export class VisualTransformer extends nn.Module {
       if (bt % numFrames !== 0)
         throw new RangeError(`VisualTransformer: ${bt} frames is not a whole number of ${numFrames}-frame videos`);
       const split = this.layers - jointLayers;
-      const middle = this.transformer.forward(x, { to: split, onBlock }); // [BT, n, Wv]
-      const joint = middle.reshape(bt / numFrames, numFrames * n, w); // [B, T*n, Wv]
-      const only = classOnly && jointLayers > 0;
-      const lastQueries = only ? arange(0, numFrames * n, n) : null; // frame t's class token at t·n
-      const out = this.transformer.forward(joint, { from: split, onBlock, lastQueries }).reshape(bt, only ? 1 : n, w);
+      let middle: Tensor, out: Tensor;
+      let only = false; // out holds the class tokens only
+      if (this.#checkpoints && this.training && isGradEnabled()) {
+        // boundaries[i]: the input of block i (the last, the output of the last block)
+        const boundaries = this.#checkpoints.run(x, this.#segments(split, [bt / numFrames, numFrames * n, w]));
+        boundaries.slice(1).forEach((y, i) => onBlock?.(i, y));
+        middle = boundaries[split]!; // [BT, n, Wv]
+        out = boundaries[this.layers]!.reshape(bt, n, w);
+      } else {
+        middle = this.transformer.forward(x, { to: split, onBlock }); // [BT, n, Wv]
+        const joint = middle.reshape(bt / numFrames, numFrames * n, w); // [B, T*n, Wv]
+        only = classOnly && jointLayers > 0;
+        const lastQueries = only ? arange(0, numFrames * n, n) : null; // frame t's class token at t·n
+        out = this.transformer.forward(joint, { from: split, onBlock, lastQueries }).reshape(bt, only ? 1 : n, w);
+      }
       const hidden = this.ln_post.forward(classOnly && !only ? out.narrow(1, 0, 1) : out).matmul(this.proj); // [BT, n or 1, E]
       return { hidden, middle };
     });
+  }
+
+  /** One checkpoint segment per block; the first joint block regroups frames into videos. */
+  #segments(split: number, jointShape: number[]): CheckpointSegment[] {
+    return [...this.transformer.resblocks].map((block, i) => ({
+      run: (x: Tensor) => block.forward(i === split ? x.reshape(jointShape) : x),
+      parameters: block.parameters(),
+    }));
   }
 }

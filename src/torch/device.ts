@@ -3,9 +3,10 @@
  * its result on the default device, 'cpu' unless a `withDevice(device, fn)` call is running, so
  * model code that creates masks or indices needs no device plumbing: the model's public methods
  * run their bodies inside `withDevice(this.device, ...)` (PyTorch's torch.set_default_device, but
- * scoped). `cuda` reports the CUDA devices of the libtorch the addon was built against.
+ * scoped). `cuda` reports the CUDA devices of the libtorch the addon was built against, and their
+ * caching allocators' memory statistics.
  */
-import { native } from './native.js';
+import { native, type CudaMemoryStats } from './native.js';
 
 /** 'cpu', 'cuda' (the current CUDA device) or 'cuda:N'. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
@@ -56,6 +57,19 @@ export function withDevice<T>(device: Device | string, fn: () => T): T {
   }
 }
 
+/** The index of a CUDA device: 'cuda' is device 0 (the addon never changes the current device). */
+function cudaIndex(device: Device | string | number, where: string): number {
+  if (typeof device === 'number') {
+    if (!Number.isInteger(device) || device < 0)
+      throw new DeviceError('BAD_DEVICE', `${where}: device index ${device} is not a CUDA device index; use 0, 1, ... or 'cuda:N'`);
+    return Number(parseDevice(`cuda:${device}`, where).slice(5));
+  }
+  const d = parseDevice(device, where);
+  if (d === 'cpu')
+    throw new DeviceError('BAD_DEVICE', `${where}: 'cpu' has no CUDA allocator; use cuda or cuda:N (host memory: hostMemory())`);
+  return d === 'cuda' ? 0 : Number(d.slice(5));
+}
+
 /** The CUDA devices of this build. */
 export const cuda = {
   isAvailable: (): boolean => native.cudaDeviceCount() > 0,
@@ -69,4 +83,13 @@ export const cuda = {
     return { matmul: a.cublas, conv: a.cudnn };
   },
   setAllowTF32: (o: { matmul: boolean; conv: boolean }): void => native.setAllowTF32(o.matmul, o.conv),
+  /**
+   * The caching allocator's statistics of one device ('cuda', 'cuda:N' or N): bytes allocated and
+   * reserved now and at their peak. A DeviceError where the build sees no CUDA device.
+   */
+  memoryStats: (device: Device | string | number = 'cuda'): CudaMemoryStats =>
+    native.cudaMemoryStats(cudaIndex(device, 'cuda.memoryStats')),
+  /** Restarts the peaks of `memoryStats(device)` from the current values. */
+  resetPeakMemoryStats: (device: Device | string | number = 'cuda'): void =>
+    native.cudaResetPeakMemoryStats(cudaIndex(device, 'cuda.resetPeakMemoryStats')),
 };

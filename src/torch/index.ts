@@ -34,6 +34,7 @@ export {
 export { withDevice, defaultDevice, parseDevice, cuda, DeviceError, type Device } from './device.js';
 export { scope, keep, unkeep, isKept, scopeDepth, ScopeError, SCOPE_TENSORS, type HoldsTensors } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled, clipGradNorm, gradScale } from './autograd.js';
+export { ActivationCheckpoints, type CheckpointSegment, type CheckpointRunOptions } from './activation-checkpoint.js';
 export {
   setNumThreads,
   getNumThreads,
@@ -45,7 +46,8 @@ export {
   cudaDeviceCount,
   memoryStats,
 } from './system.js';
-export type { MemoryStats } from './native.js';
+export type { MemoryStats, CudaMemoryStats } from './native.js';
+export { hostMemory, resetPeakHostMemory, type HostMemory } from './host-memory.js';
 export { NativeAddonError } from './native.js';
 export { TorchError, TorchTypeError, TORCH_ERROR_CODES, type TorchErrorCode } from './errors.js';
 export * as nn from './nn/index.js';

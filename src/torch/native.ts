@@ -23,6 +23,22 @@ export interface MemoryStats {
   freedByGc: number;
 }
 
+/** One CUDA device's caching-allocator byte counts (torch.cuda.memory_stats, all pools together). */
+export interface CudaMemoryStats {
+  /** Bytes in live tensors now, and their peak since the last reset. */
+  allocatedBytes: number;
+  peakAllocatedBytes: number;
+  /** Bytes the allocator holds from the driver (live tensors plus its cache), and their peak. */
+  reservedBytes: number;
+  peakReservedBytes: number;
+  activeBytes: number;
+  /** Live allocations. */
+  allocations: number;
+  /** cudaMalloc failures that flushed the cache, and those that ended in out-of-memory. */
+  allocRetries: number;
+  ooms: number;
+}
+
 export interface NativeAddon extends GeneratedOps {
   dispose(h: Handle): void;
   isAlive(h: Handle): boolean;
@@ -57,6 +73,8 @@ export interface NativeAddon extends GeneratedOps {
   setRngState(h: Handle): void;
   version(): string;
   cudaDeviceCount(): number;
+  cudaMemoryStats(index: number): CudaMemoryStats;
+  cudaResetPeakMemoryStats(index: number): void;
   setAllowTF32(cublas: boolean, cudnn: boolean): void;
   allowTF32(): { cublas: boolean; cudnn: boolean };
   // Reduced precision (see precision/).

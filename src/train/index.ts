@@ -1,5 +1,6 @@
 /** Training: the loop (every objective), presets, parameter groups, checkpoints, progress and launching. */
 export { trainModel, trainStage1, type TrainRunOptions, type TrainResult, type AmpMode } from './trainer.js';
+export { createOptimizer, microStep, applyStep, LOGIT_SCALE_MAX, type MicroStepResult } from './train-step.js';
 export { PRESETS, DEMO_MODEL, STAGE1_NEW_MODULES, FUSION_NEW_MODULES, type TrainSettings } from './presets.js';
 export { OBJECTIVES, OBJECTIVE_SPECS, type Objective, type ObjectiveSpec, type ObjectiveContext } from './objectives.js';
 export { answerVocabularyOf, qaTrainingSamples, type QaTrainingSamples } from './qa-samples.js';

@@ -1,7 +1,8 @@
 /**
  * The training loop on a tiny generated dataset: the loss falls and retrieval improves; a run
  * interrupted after a checkpoint and resumed reaches exactly the parameters of an uninterrupted
- * run, and its metrics file lists each step once; a NaN loss stops training with a clear error and leaves the last checkpoint intact.
+ * run, and its metrics file lists each step once; a NaN loss stops training with a clear error and
+ * leaves the last checkpoint intact; activation checkpointing trains to the same parameters.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -103,6 +104,24 @@ describe('trainStage1', () => {
     });
     assert.ok(existsSync(join(dir, LAST_CHECKPOINT)));
     model.dispose();
+  });
+
+  test('checkpointActivations: the same losses and parameters (within 1e-5 relative) over 4 steps; the setting is restored', async () => {
+    const plain = fresh(5);
+    const ckpt = fresh(5);
+    const ra = await run(plain, tmp(), { maxSteps: 4 });
+    const rb = await run(ckpt, tmp(), { maxSteps: 4, checkpointActivations: true });
+    assert.equal(ckpt.activationCheckpointing, false, 'the model is left as it was');
+    assert.equal(rb.losses.length, 4);
+    ra.losses.forEach((l, i) => assert.ok(Math.abs(l - rb.losses[i]!) <= 1e-5 * Math.abs(l), `step ${i}: loss ${l} vs ${rb.losses[i]}`));
+    const sb = ckpt.stateDict();
+    for (const [k, t] of plain.stateDict()) {
+      const scale = t.abs().max().item();
+      const diff = t.sub(sb.get(k)!).abs().max().item();
+      assert.ok(diff <= 1e-5 * Math.max(scale, 1e-12), `${k}: max|diff| ${diff} after 4 steps (max|param| ${scale})`);
+    }
+    plain.dispose();
+    ckpt.dispose();
   });
 
   test('bad settings are rejected before training', async () => {

@@ -23,16 +23,15 @@ import {
   type VideoReader,
 } from '../data/index.js';
 import { ANSWER_VOCABULARY_FILE, writeAnswerVocabulary, type AnswerVocabulary, type T2VLP } from '../model/index.js';
-import { autocast, clipGradNorm, dist, noGrad, scope } from '../torch/index.js';
-import { GradScaler, type GradScalerOptions } from '../torch/optim/index.js';
-import { BertAdam, makeSchedule } from '../torch/optim/index.js';
+import { dist, scope } from '../torch/index.js';
+import { GradScaler, makeSchedule, type GradScalerOptions } from '../torch/optim/index.js';
 import { hasCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainState } from './checkpoint.js';
 import { TrainingError } from './errors.js';
-import { parameterGroups } from './param-groups.js';
 import { OBJECTIVE_SPECS } from './objectives.js';
 import { qaTrainingSamples } from './qa-samples.js';
 import type { TrainSettings } from './presets.js';
 import { Progress } from './progress.js';
+import { AMP_DTYPES, applyStep, createOptimizer, microStep, type AmpMode } from './train-step.js';
 
 export interface TrainRunOptions {
   model: T2VLP;
@@ -59,6 +58,11 @@ export interface TrainRunOptions {
   /** Loss-scaler settings for 'fp16' (tests); defaults are PyTorch's. */
   gradScaler?: GradScalerOptions;
   progress?: Progress;
+  /**
+   * Activation checkpointing of the visual blocks for this run (docs/TRAINING.md "Activation
+   * checkpointing"); default: as the model is set.
+   */
+  checkpointActivations?: boolean;
   /** Called on every rank after each epoch. */
   onEpochEnd?: (epoch: number) => Promise<void> | void;
   signal?: AbortSignal;
@@ -69,7 +73,7 @@ export interface TrainRunOptions {
   answers?: AnswerVocabulary;
 }
 
-export type AmpMode = 'bf16' | 'fp16';
+export type { AmpMode } from './train-step.js';
 
 export interface TrainResult {
   /** Optimizer steps skipped by the fp16 loss scaler (inf/NaN gradients); 0 otherwise. */
@@ -85,9 +89,6 @@ export interface TrainResult {
   /** QA with an answer vocabulary: training samples left out because their answer is not in it. */
   outOfVocabulary?: number;
 }
-
-const LOGIT_SCALE_MAX = Math.log(100);
-const AMP_DTYPES = { bf16: 'bfloat16', fp16: 'float16' } as const;
 
 export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   const s = o.settings;
@@ -138,18 +139,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   );
   const stepsPerEpoch = Math.floor(loader.batchesPerEpoch / s.gradAccum);
   const totalSteps = stepsPerEpoch * s.epochs;
-  const named = model.namedParameters();
-  const optimizer = new BertAdam(
-    parameterGroups(named, {
-      lr: s.lr,
-      coefLr: s.coefLr,
-      newModuleLr: s.newModuleLr,
-      newModulePatterns: [...s.newModulePatterns],
-      weightDecay: s.weightDecay,
-      freezeLayerNum: s.freezeLayerNum,
-    }),
-    { betas: [0.9, 0.98], eps: 1e-6, maxGradNorm: 1.0 },
-  );
+  const optimizer = createOptimizer(model, s);
   const schedule = makeSchedule(s.schedule, totalSteps, s.warmup);
   const params = optimizer.parameters();
   const settingsHash = createHash('sha256').update(JSON.stringify({ s, n: samples.length, world, answers: answers?.size })).digest('hex').slice(0, 16);
@@ -179,6 +169,8 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
     if (rank === 0) await saveTrainingCheckpoint(o.outDir, model, optimizer, { step, position, settingsHash });
   };
 
+  const hadCheckpointing = model.activationCheckpointing;
+  if (o.checkpointActivations !== undefined) model.setActivationCheckpointing(o.checkpointActivations);
   model.train();
   const started = Date.now();
   const losses: number[] = [];
@@ -192,17 +184,13 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
     while (loader.position.epoch < s.epochs && step < stepLimit) {
       const epoch = loader.position.epoch;
       for await (const batch of loader.epoch({ signal: o.signal })) {
-        const parts = scope(() => {
-          const t = batchToTensors(collate(batch.items));
-          const compute = () => objective.compute(model, t, { worldSize: world, rank, allGather: dist.allGatherWithGrad }, { answers });
-          const out = amp ? autocast(compute, { dtype: AMP_DTYPES[amp], device: model.device }) : compute();
-          // Backward outside the autocast region, as PyTorch recommends (its ops follow the forward's dtypes).
-          const loss = out.loss.div(s.gradAccum);
-          (scaler ? scaler.scale(loss) : loss).backward();
-          const terms: Record<string, number> = {};
-          for (const n of objective.terms) terms[n] = out.terms[n]!.item();
-          return { loss: out.loss.item(), terms };
-        });
+        const parts = scope(() =>
+          microStep(model, objective, batchToTensors(collate(batch.items)), { worldSize: world, rank, allGather: dist.allGatherWithGrad }, s.gradAccum, {
+            amp,
+            scaler,
+            context: { answers },
+          }),
+        );
         if (!Number.isFinite(parts.loss))
           throw new TrainingError(
             'NAN_LOSS',
@@ -213,16 +201,8 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
         for (const n of objective.terms) acc.terms[n]! += parts.terms[n]!;
         samplesSeen += batch.items.length * world;
         if (++micro % s.gradAccum !== 0) continue;
-        dist.averageGradients(params);
-        scaler?.unscale(params); // true gradients before clipping
-        if (!scaler?.foundInf) clipGradNorm(params, s.maxGradNorm);
         const lrScale = schedule(step);
-        if (scaler) {
-          scaler.step(optimizer, lrScale); // skipped when a gradient is inf/NaN
-          scaler.update();
-        } else optimizer.step(lrScale);
-        noGrad(() => model.clip.logit_scale.clamp_(null, LOGIT_SCALE_MAX));
-        optimizer.zeroGrad();
+        applyStep(model, optimizer, params, { maxGradNorm: s.maxGradNorm, lrScale, scaler });
         step++;
         const k = s.gradAccum;
         losses.push(acc.loss / k);
@@ -250,6 +230,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
       await o.onEpochEnd?.(epoch);
     }
   } finally {
+    model.setActivationCheckpointing(hadCheckpointing);
     model.eval();
     optimizer.disposeState();
   }

@@ -11,7 +11,8 @@ import { answerQuestion, loadModelForInference, requireFusionHead, videoReaderFo
 import { answerVocabularyBeside, readAnswerVocabulary } from '../../model/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { commandDevice } from '../device.js';
 
 const spec = {
   name: 'ask',
@@ -25,6 +26,7 @@ const spec = {
     },
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
     dtype: DTYPE_OPTION,
+    device: DEVICE_OPTION,
     'max-words': MAX_WORDS_OPTION,
     ...VIDEO_INPUT_OPTIONS,
   },
@@ -37,7 +39,7 @@ async function run(args: Options): Promise<number> {
   const [video, question] = args._ as [string, string];
   if (!question.trim()) throw new UsageError('the question is empty');
   if (args.top < 1) throw new UsageError(`--top must be at least 1, got ${args.top}`);
-  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype }), ClipTokenizer.load()]);
+  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype, device: commandDevice(args.device) }), ClipTokenizer.load()]);
   try {
     requireFusionHead(model, args.checkpoint, 'ask');
     const answersPath = args.answers ?? answerVocabularyBeside(args.checkpoint);

@@ -7,7 +7,8 @@ import { ClipTokenizer } from '../../data/index.js';
 import { captionVideos, loadModelForInference, requireFusionHead, videoReaderFor } from '../../inference/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-import { DTYPE_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { DEVICE_OPTION, DTYPE_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { commandDevice } from '../device.js';
 
 const spec = {
   name: 'caption',
@@ -18,6 +19,7 @@ const spec = {
     'length-penalty': { type: 'number', help: 'beam search: rank by logp / length^P', default: 0 },
     json: { type: 'boolean', help: 'print one JSON object instead of lines' },
     dtype: DTYPE_OPTION,
+    device: DEVICE_OPTION,
     ...VIDEO_INPUT_OPTIONS,
   },
 } as const satisfies CommandSpec;
@@ -28,7 +30,7 @@ async function run(args: Options): Promise<number> {
   if (!args.checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp caption --help')");
   if (videos.length === 0) throw new UsageError('give at least one video file to caption');
   if (args.beam < 1) throw new UsageError(`--beam must be at least 1, got ${args.beam}`);
-  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype }), ClipTokenizer.load()]);
+  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype, device: commandDevice(args.device) }), ClipTokenizer.load()]);
   try {
     requireFusionHead(model, args.checkpoint, 'caption');
     const reader = videoReaderFor(model, { frames: args.frames, fps: args.fps, concurrency: args.concurrency });

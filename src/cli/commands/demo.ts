@@ -14,6 +14,8 @@ import { manualSeed, noGrad, scope, setNumThreads, tensor } from '../../torch/in
 import { FUSION_NEW_MODULES, PRESETS, Progress, trainModel, type TrainResult, type TrainSettings } from '../../train/index.js';
 import type { Args, CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
+import { commandDevice, onDevice } from '../device.js';
+import { DEVICE_OPTION } from '../options.js';
 import { readSplit, trainingVideoReader } from '../setup.js';
 
 /**
@@ -36,6 +38,7 @@ const spec = {
     seed: { type: 'int', help: 'seed of the dataset and the model', default: 0 },
     query: { type: 'string', help: 'text query for the final search (default: a test caption)' },
     threads: { type: 'int', help: 'libtorch threads' },
+    device: DEVICE_OPTION,
     json: { type: 'boolean', help: 'print one JSON object as the last line' },
     quiet: { type: 'boolean', help: 'no progress output' },
   },
@@ -54,6 +57,7 @@ const lossTrend = (r: TrainResult) => {
 async function run(a: Options): Promise<number> {
   const started = Date.now();
   if (a.threads) setNumThreads(a.threads);
+  const device = commandDevice(a.device);
   const dir = resolve(a.dir);
   const say = (s: string) => {
     if (!a.quiet) console.error(s);
@@ -65,7 +69,7 @@ async function run(a: Options): Promise<number> {
 
   const stage1: TrainSettings = { ...PRESETS.demo!, epochs: a.epochs, batchSize: a.batchSize, seed };
   manualSeed(seed);
-  let model = new T2VLP(stage1.model);
+  let model = onDevice(new T2VLP(stage1.model), device);
   try {
     const tokenizer = await ClipTokenizer.load();
     const videos = trainingVideoReader(model.config, { ...stage1, cache: true });
@@ -88,7 +92,7 @@ async function run(a: Options): Promise<number> {
     // Stage 2 (docs/TRAINING.md): the stage-1 model plus a fresh fusion encoder, its modules at their own lr.
     model.dispose();
     manualSeed(seed + 1);
-    model = await T2VLP.load(stage1Path, { fusion: true });
+    model = onDevice(await T2VLP.load(stage1Path, { fusion: true }), device);
     const stage2: TrainSettings = {
       ...stage1,
       objective: 'fusion',

@@ -18,7 +18,8 @@ import {
   type EmbeddingsData,
 } from '../../inference/index.js';
 import {UsageError, type Args, type CommandSpec } from '../args.js';
-import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { commandDevice } from '../device.js';
 import { defineCommand } from '../command.js';
 
 const spec = {
@@ -39,6 +40,7 @@ const spec = {
     out: { type: 'string', help: 'embeddings file to write (safetensors; replaced atomically)' },
     batch: { type: 'int', help: 'videos or texts per forward pass', default: 16 },
     dtype: DTYPE_OPTION,
+    device: DEVICE_OPTION,
     ...VIDEO_INPUT_OPTIONS,
     'max-words': MAX_WORDS_OPTION,
     quiet: { type: 'boolean', help: 'no progress lines on stderr' },
@@ -78,7 +80,7 @@ async function run(args: Options): Promise<number> {
   const textList =
     texts !== undefined ? await readTextList(texts) : text !== undefined ? [text.trim()] : [];
   const t0 = Date.now();
-  const model = await loadModelForInference(checkpoint, { dtype });
+  const model = await loadModelForInference(checkpoint, { dtype, device: commandDevice(args.device) });
   try {
     if (maxWords > model.config.contextLength)
       throw new UsageError(

@@ -25,7 +25,8 @@ import {
   videoReaderFor,
 } from '../../inference/index.js';
 import {UsageError, type Args, type CommandSpec } from '../args.js';
-import { DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
+import { commandDevice } from '../device.js';
 import { defineCommand } from '../command.js';
 import { DATASETS, readSplit } from '../setup.js';
 import { runCaptionEval } from '../eval-caption.js';
@@ -87,6 +88,7 @@ const spec = {
       help: "caption/qa: where the predictions JSON goes (default: beside the checkpoint, <name>.<task>-<split>-predictions.json)",
     },
     dtype: DTYPE_OPTION,
+    device: DEVICE_OPTION,
     ...VIDEO_INPUT_OPTIONS,
     fps: {
       type: 'int',
@@ -149,6 +151,7 @@ async function run(args: Options): Promise<number> {
 
   const model = await loadModelForInference(checkpoint, {
     dtype: args.dtype,
+    device: commandDevice(args.device),
   });
   try {
     const frames = args.frames;

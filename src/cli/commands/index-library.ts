@@ -26,7 +26,7 @@ async function run(a: Options): Promise<number> {
   const lib = libraryArgs(a);
   const checkpoint = a.checkpoint;
   if (!checkpoint) throw new UsageError("--checkpoint is required: the model to index with (see 't2vlp index --help')");
-  const m = await openModel(checkpoint, a.dtype);
+  const m = await openModel(checkpoint, a.dtype, a.device);
   const stop = new AbortController();
   const onSignal = () => {
     if (!a.quiet) console.error('index: stopping after the batch being written ...');

@@ -12,7 +12,8 @@ import {
   searchVideos,
 } from '../../inference/index.js';
 import {UsageError, type Args, type CommandSpec } from '../args.js';
-import { DTYPE_OPTION, MAX_WORDS_OPTION } from '../options.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MAX_WORDS_OPTION } from '../options.js';
+import { commandDevice } from '../device.js';
 import { defineCommand } from '../command.js';
 
 const spec = {
@@ -26,6 +27,7 @@ const spec = {
     top: { type: 'int', help: 'number of results', default: 5 },
     json: { type: 'boolean', help: 'print one JSON object instead of a table' },
     dtype: DTYPE_OPTION,
+    device: DEVICE_OPTION,
     'max-words': MAX_WORDS_OPTION,
   },
 } as const satisfies CommandSpec;
@@ -49,9 +51,10 @@ async function run(args: Options): Promise<number> {
   const maxWords = args.maxWords;
   if (maxWords < 3) throw new UsageError(`--max-words must be at least 3, got ${maxWords}`);
 
+  const device = commandDevice(args.device);
   const index = await readEmbeddings(indexPath);
   const [model, tokenizer] = await Promise.all([
-    loadModelForInference(checkpoint, { dtype: args.dtype }),
+    loadModelForInference(checkpoint, { dtype: args.dtype, device }),
     ClipTokenizer.load(),
   ]);
   try {

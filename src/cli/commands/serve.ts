@@ -55,7 +55,7 @@ async function run(a: Options): Promise<number> {
   if (!checkpoint) throw new UsageError('--checkpoint is required (or --demo to try the service on synthetic videos without one)');
   const lib = libraryArgs({ ...a, fps }, library);
   if ((a.queueLimit) < 1) throw new UsageError(`--queue-limit must be at least 1, got ${a.queueLimit}`);
-  const m = await openModel(checkpoint, a.dtype);
+  const m = await openModel(checkpoint, a.dtype, a.device);
   let lastLine = 0;
   const svc = await startService({
     model: m.model,
