@@ -3,7 +3,7 @@
  * mlp = c_fc, QuickGELU, c_proj; LayerNorm eps 1e-5). Tensors are batch-first [N, L, W] here;
  * the reference runs sequence-first, which changes no number. Parameter names match CLIP's.
  *
- * Inference (float32, grad mode off) takes a leaner path with the same numbers up to rounding
+ * Inference (float32, eval mode, grad mode off) takes a leaner path with the same numbers up to rounding
  * (docs/ARCHITECTURE.md "CPU inference"): QuickGELU is folded into the two GEMMs
  * (x·σ(1.702x) = silu(1.702x)/1.702: c_fc's GEMM scales by 1.702, c_proj's by 1/1.702, leaving
  * one silu pass instead of three element-wise passes), and the residual sums are added in place.
@@ -21,12 +21,14 @@ function plainLinear(l: nn.Linear, x: Tensor): boolean {
 }
 
 /**
- * The inference path is used with gradients off, on float32 plain Linears of `owner`, outside
+ * The inference path is used in eval mode with gradients off (as the reference's inference runs;
+ * a training-mode forward without gradients, such as the first pass of activation checkpointing,
+ * must give the same numbers as its recomputation with gradients), on float32 plain Linears of `owner`, outside
  * autocast regions (whose casts it would bypass) and without int8 Linears in `owner` (its GEMMs
  * would bypass their int8 kernels).
  */
 function fastPath(x: Tensor, owner: nn.Module, ...layers: nn.Linear[]): boolean {
-  return !isGradEnabled() && layers.every((l) => plainLinear(l, x)) && !autocastState(x.device).enabled && !isQuantized(owner);
+  return !owner.training && !isGradEnabled() && layers.every((l) => plainLinear(l, x)) && !autocastState(x.device).enabled && !isQuantized(owner);
 }
 
 export class Mlp extends nn.Module {

@@ -103,7 +103,9 @@ export class VisualTransformer extends nn.Module {
       } else {
         middle = this.transformer.forward(x, { to: split, onBlock }); // [BT, n, Wv]
         const joint = middle.reshape(bt / numFrames, numFrames * n, w); // [B, T*n, Wv]
-        only = classOnly && jointLayers > 0;
+        // At the class tokens only for inference: a training forward computes every row, as its
+        // checkpointed recomputation does (same GEMM shapes, same rounding).
+        only = classOnly && jointLayers > 0 && !isGradEnabled();
         const lastQueries = only ? arange(0, numFrames * n, n) : null; // frame t's class token at t·n
         out = this.transformer.forward(joint, { from: split, onBlock, lastQueries }).reshape(bt, only ? 1 : n, w);
       }
