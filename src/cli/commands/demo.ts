@@ -4,7 +4,8 @@
  * briefly (stage 2: vtm + mlm + plm + align), fine-tunes for retrieval (vtm + sim + align),
  * evaluates text-to-video and video-to-text retrieval on the test split, loose and re-ranked by
  * the fusion encoder, next to chance and the untrained model, and answers one text query
- * against the test videos. `--json` ends with one JSON line.
+ * against the test videos; then fine-tunes captioning and QA from the stage-2 model and scores
+ * them beside the untrained model and chance (demo-tasks.ts). `--json` ends with one JSON line.
  */
 import { join, resolve } from 'node:path';
 import { ClipTokenizer, generateSyntheticDataset } from '../../data/index.js';
