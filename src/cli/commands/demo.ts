@@ -4,7 +4,8 @@
  * briefly (stage 2: vtm + mlm + plm + align), fine-tunes for retrieval (vtm + sim + align),
  * evaluates text-to-video and video-to-text retrieval on the test split, loose and re-ranked by
  * the fusion encoder, next to chance and the untrained model, and answers one text query
- * against the test videos. `--json` ends with one JSON line.
+ * against the test videos; then fine-tunes captioning and QA from the stage-2 model and scores
+ * them beside the untrained model and chance (demo-tasks.ts). `--json` ends with one JSON line.
  */
 import { join, resolve } from 'node:path';
 import { ClipTokenizer, generateSyntheticDataset } from '../../data/index.js';
@@ -16,6 +17,7 @@ import type { Args, CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
 import { commandDevice, onDevice } from '../device.js';
 import { DEVICE_OPTION } from '../options.js';
+import { demoCaptioning, demoQa, formatDemoCaptioning, formatDemoQa, type DemoCaptioning, type DemoQa } from '../demo-tasks.js';
 import { readSplit, trainingVideoReader } from '../setup.js';
 
 /**
@@ -24,15 +26,20 @@ import { readSplit, trainingVideoReader } from '../setup.js';
  */
 const DEMO_FUSION_EPOCHS = 2;
 
+/** Caption and QA fine-tuning epochs of the demo (each branches from the stage-2 model). */
+const DEMO_TASK_EPOCHS = 1;
+
 const spec = {
   name: 'demo',
-  usage: 't2vlp demo [--dir DIR] [--epochs N] [--fusion-epochs N] [--finetune-epochs N] [--videos N] [--json]',
+  usage: 't2vlp demo [--dir DIR] [--epochs N] [--fusion-epochs N] [--finetune-epochs N] [--caption-epochs N] [--qa-epochs N] [--videos N] [--json]',
   options: {
     dir: { type: 'string', help: 'working folder (dataset, checkpoints: stage1/, fusion/, retrieval/)', default: '.t2vlp-cache/demo' },
     videos: { type: 'int', help: 'synthetic videos to generate', default: 300 },
     epochs: { type: 'int', help: 'stage-1 epochs', default: PRESETS.demo!.epochs },
     'fusion-epochs': { type: 'int', help: 'stage-2 (fusion encoder) epochs', default: DEMO_FUSION_EPOCHS },
     'finetune-epochs': { type: 'int', help: 'retrieval fine-tuning epochs (vtm + sim + align)', default: 1 },
+    'caption-epochs': { type: 'int', help: 'caption fine-tuning epochs from the stage-2 model (0: skip)', default: DEMO_TASK_EPOCHS },
+    'qa-epochs': { type: 'int', help: 'QA fine-tuning epochs from the stage-2 model (0: skip)', default: DEMO_TASK_EPOCHS },
     rerank: { type: 'int', help: "candidates re-scored per query by the fusion encoder (0: off)", default: 32 },
     'batch-size': { type: 'int', help: 'batch size', default: PRESETS.demo!.batchSize },
     seed: { type: 'int', help: 'seed of the dataset and the model', default: 0 },
@@ -105,7 +112,8 @@ async function run(a: Options): Promise<number> {
     };
     say(`demo: stage-2 training (fusion encoder: vtm + mlm + plm + align), ${stage2.epochs} epochs ...`);
     const r2 = stage2.epochs > 0 ? await train1(stage2, 'fusion') : undefined;
-    await model.save(join(dir, 'fusion', 'model.safetensors'));
+    const fusionCheckpoint = join(dir, 'fusion', 'model.safetensors');
+    await model.save(fusionCheckpoint);
 
     const finetune: TrainSettings = { ...stage2, objective: 'retrieval', epochs: a.finetuneEpochs, lr: stage1.lr / 4, coefLr: stage1.coefLr, newModuleLr: stage1.lr / 4, warmup: 0, seed: seed + 2 };
     say(`demo: retrieval fine-tuning (vtm + sim + align), ${finetune.epochs} epochs ...`);
@@ -140,8 +148,24 @@ async function run(a: Options): Promise<number> {
     const captionOf = new Map(test.samples.map((s) => [s.videoId, s.caption ?? '']));
     ranked.slice(0, 5).forEach((r, i) => console.log(`  ${i + 1}. ${r.videoId}  ${r.score.toFixed(2)}  "${captionOf.get(r.videoId)}"`));
 
+    // Captioning and QA each fine-tune the stage-2 model (docs/TRAINING.md "Captioning and QA").
+    const task = { dir, fusionCheckpoint, base: finetune, tokenizer, progress };
+    let caption: DemoCaptioning | undefined;
+    if (a.captionEpochs > 0) {
+      say(`demo: caption fine-tuning (caption + sim + align) from the stage-2 model, ${a.captionEpochs} epochs ...`);
+      caption = await demoCaptioning(task, a.captionEpochs, seed + 3);
+      console.log(formatDemoCaptioning(caption));
+    }
+    let qa: DemoQa | undefined;
+    if (a.qaEpochs > 0) {
+      say(`demo: QA fine-tuning (answer + sim) from the stage-2 model, ${a.qaEpochs} epochs ...`);
+      qa = await demoQa(task, a.qaEpochs, seed + 4);
+      console.log(formatDemoQa(qa));
+    }
+
     const seconds = (Date.now() - started) / 1000;
-    say(`demo: done in ${seconds.toFixed(0)} s (${r1.steps + (r2?.steps ?? 0) + r3.steps} training steps)`);
+    const steps = r1.steps + (r2?.steps ?? 0) + r3.steps + (caption?.training.steps ?? 0) + (qa?.training.steps ?? 0);
+    say(`demo: done in ${seconds.toFixed(0)} s (${steps} training steps)`);
     if (a.json)
       console.log(
         JSON.stringify({
@@ -156,7 +180,11 @@ async function run(a: Options): Promise<number> {
             stage1: lossTrend(r1),
             fusion: r2 ? lossTrend(r2) : null,
             retrieval: lossTrend(r3),
+            caption: caption ? lossTrend(caption.training) : null,
+            qa: qa ? lossTrend(qa.training) : null,
           },
+          captioning: caption ? { metrics: caption.metrics, untrained: caption.untrained, example: caption.example } : null,
+          qa: qa ? { accuracy: qa.accuracy, untrained: qa.untrained, chance: qa.chance, example: qa.example } : null,
           query: { text: query, top: ranked.slice(0, 5) },
           seconds,
         }),

@@ -11,7 +11,7 @@ export interface CommandEntry {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   demo: {
-    summary: 'synthetic dataset → stage 1 → stage 2 (fusion) → retrieval fine-tuning → evaluation, loose and re-ranked → a query',
+    summary: 'synthetic dataset → stage 1 → stage 2 (fusion) → retrieval fine-tuning → evaluation, loose and re-ranked → a query → caption and QA fine-tuning',
     load: () => import('./demo.js'),
   },
   train: {
