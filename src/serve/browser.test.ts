@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 
 const CHROMIUM = process.env.T2VLP_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const DEMO_DIR = resolve(process.env.T2VLP_DEMO_DIR ?? '.t2vlp-cache/serve-browser-test');
-/** The demo's size (T2VLP_DEMO_ARGS='' gives `serve --demo`'s defaults: 300 videos, 16 epochs). */
+/** The demo's size (T2VLP_DEMO_ARGS='' gives `serve --demo`'s defaults: 300 videos, 14 epochs). */
 const DEMO_ARGS = (process.env.T2VLP_DEMO_ARGS ?? '--demo-videos 60 --demo-epochs 8').split(/\s+/).filter(Boolean);
 const OUT = resolve(process.env.T2VLP_TEST_OUTPUT ?? 'test-output', 'serve-browser');
 

@@ -134,7 +134,7 @@ export const PRESETS: Record<string, TrainSettings> = {
   demo: {
     ...REFERENCE,
     objective: 'stage1',
-    epochs: 16,
+    epochs: 14,
     batchSize: 24,
     lr: 1e-3,
     coefLr: 1,
