@@ -43,7 +43,7 @@ export async function prepareDemoModel(o: DemoModelOptions): Promise<DemoModel> 
   const stage1: TrainSettings = { ...demo, epochs: o.epochs ?? demo.epochs, batchSize: o.batchSize ?? demo.batchSize, seed };
   const finetuneEpochs = o.finetuneEpochs ?? 1;
   const dataDir = join(dir, 'data');
-  const ds = await generateSyntheticDataset({ outDir: dataDir, numVideos, seed });
+  const ds = await generateSyntheticDataset({ outDir: dataDir, numVideos, seed, overwrite: true }); // its own folder: other settings or an older version are regenerated
   const outDir = join(dir, 'serve-model');
   const checkpoint = join(outDir, 'model.safetensors');
   const settingsFile = join(outDir, 'settings.json');
