@@ -8,6 +8,7 @@
 //   npm run mutate                                  every mutation
 //   npm run mutate -- --only sum-gradients,v2t-is-t2v
 //   npm run mutate -- --timeout 300 --report mutation-report.json --list
+//   (a control run of the selected tests without mutation comes first; --no-control skips it)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +78,23 @@ function runTests(tests) {
 
 const results = [];
 try {
+  // Control: the selected mutations' tests must pass on the unmutated copy, or a "caught" would
+  // only mean the copy is broken. Each test file's own arguments (such as a name pattern) are kept.
+  if (!argv.includes('--no-control')) {
+    // One control per distinct test list (a list may carry runner arguments such as a name pattern).
+    const lists = [...new Map(selected.map((m) => [JSON.stringify(m.tests), m.tests])).values()];
+    let seconds = 0;
+    for (const tests of lists) {
+      const c = await runTests(tests);
+      seconds += c.seconds;
+      if (c.code !== 0) {
+        console.error(`mutate: ${tests.join(' ')} fails without any mutation (control run); fix it first:\n${c.tail}`);
+        rmSync(work, { recursive: true, force: true });
+        process.exit(2);
+      }
+    }
+    console.log(`control: ${lists.length} test lists pass unmutated (${seconds.toFixed(0)} s)`);
+  }
   for (const m of selected) {
     const path = join(copy, m.file);
     const original = readFileSync(path, 'utf8');
