@@ -5,7 +5,7 @@
  * CLIP towers and tube tokens kept. It shows what the fine-tuned head adds over the backbone.
  */
 import { isFusionKey, T2VLP } from '../model/index.js';
-import { dequantize, manualSeed, type Tensor } from '../torch/index.js';
+import { manualSeed, type Tensor } from '../torch/index.js';
 import { TaskEvalError } from './task-eval-error.js';
 
 /**
@@ -18,14 +18,10 @@ export function resetFusionEncoder(model: T2VLP, o: { seed?: number } = {}): voi
     throw new TaskEvalError('NO_FUSION_ENCODER', 'resetFusionEncoder: the model has no fusion encoder to re-initialise (a stage-1 checkpoint)');
   manualSeed(o.seed ?? 0);
   const fresh = new T2VLP(model.config);
-  // int8 copies are made from the float32 weights: drop them before the weights change, and redo them after.
-  const quantized = model.quantized;
-  if (quantized) dequantize(model);
   try {
     const values = new Map<string, Tensor>([...fresh.stateDict()].filter(([k]) => isFusionKey(k)));
     model.loadStateDict(values, { strict: false });
   } finally {
     fresh.dispose();
-    if (quantized) model.quantize('int8');
   }
 }

@@ -8,7 +8,7 @@ import { noGrad } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { BufferTensor, Parameter } from './parameter.js';
-import { releaseInt8Weight } from '../precision/int8-weights.js';
+import { Int8Weight, int8WeightOf, releaseInt8Weight, setInt8Weight } from '../precision/int8-weights.js';
 
 export interface LoadReport {
   missing: string[];
@@ -104,7 +104,10 @@ export class Module {
     return new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
   }
 
-  /** Copies values into the module's tensors by key (converting dtype), without changing identity. */
+  /**
+   * Copies values into the module's tensors by key (converting dtype), without changing identity;
+   * int8 copies of quantized weights are made again from the new values.
+   */
   loadStateDict(sd: Map<string, Tensor> | Record<string, Tensor>, opts: LoadOptions = {}): LoadReport {
     const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const own = this.stateDict();
@@ -123,6 +126,11 @@ export class Module {
         const s = src.get(k);
         if (s && fmt(s.shape) === fmt(t.shape)) {
           t.copy_(s);
+          // An int8 copy (dynamic quantization) is made from the float32 values: redo it.
+          if (int8WeightOf(t)) {
+            releaseInt8Weight(t);
+            setInt8Weight(t, new Int8Weight(t));
+          }
           report.loaded++;
         }
       }

@@ -79,3 +79,23 @@ describe('quantizeDynamicInt8', () => {
     assert.equal(memoryStats().liveTensors, before);
   });
 });
+
+test('loadStateDict into a quantized layer quantizes the new weights (no stale int8 copy)', () => {
+  manualSeed(3);
+  const a = new Linear(32, 48);
+  const b = new Linear(32, 48);
+  try {
+    quantizeDynamicInt8(a);
+    quantizeDynamicInt8(b);
+    a.loadStateDict(b.stateDict());
+    scope(() => {
+      const x = randn([4, 32]);
+      const ya = noGrad(() => a.forward(x));
+      const yb = noGrad(() => b.forward(x));
+      assert.ok(ya.sub(yb).abs().max().item() === 0, 'the same int8 result as the layer quantized from those values');
+    });
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+});
