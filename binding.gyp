@@ -15,7 +15,8 @@
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node native/find-libtorch.mjs include)",
-        "<!@(node native/find-libtorch.mjs glooinclude)"
+        "<!@(node native/find-libtorch.mjs glooinclude)",
+        "<!@(node native/find-libtorch.mjs ncclinclude)"
       ],
       "defines": [
         "NAPI_EXPERIMENTAL",
@@ -32,7 +33,8 @@
         "-frtti",
         "-O2",
         "-Wno-unused-parameter",
-        "-Wno-deprecated-declarations"
+        "-Wno-deprecated-declarations",
+        "-Wno-interference-size"
       ],
       "libraries": [
         "-L<!(node native/find-libtorch.mjs libdir)",

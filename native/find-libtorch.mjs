@@ -88,16 +88,56 @@ function fromSystem() {
   };
 }
 
+const firstWith = (dirs, file) => dirs.find((d) => d && existsSync(join(d, file))) ?? null;
+
+// NCCL collectives come with a CUDA libtorch: c10d's NCCL process group is compiled into
+// libtorch_cuda, and the addon reaches it through its header, which needs nccl.h and the CUDA
+// runtime headers. A pip-installed torch brings nccl.h in the nvidia-nccl package beside it; the
+// CUDA headers come from CUDA_HOME, /usr/local/cuda or the nvidia CUDA runtime package.
+function findNccl(t) {
+  if (!t.libs.includes('torch_cuda')) return { nccl: null, ncclMissing: 'libtorch is a CPU-only build' };
+  if (!existsSync(join(t.includeDirs[0], 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupNCCL.hpp')))
+    return { nccl: null, ncclMissing: "this libtorch has no c10d NCCL header" };
+  const site = join(t.libDir, '..', '..');
+  const cudaHome = process.env.CUDA_HOME ?? process.env.CUDA_PATH;
+  const ncclInc = firstWith(
+    [process.env.NCCL_INCLUDE, join(site, 'nvidia', 'nccl', 'include'), t.includeDirs[0], '/usr/include', cudaHome && join(cudaHome, 'include'), '/usr/local/cuda/include'],
+    'nccl.h',
+  );
+  // ATen's CUDA context header pulls in cuBLAS, cuSPARSE and cuSOLVER as well as the runtime.
+  const cudaDirs = [
+    join(site, 'nvidia', 'cu13', 'include'),
+    join(site, 'nvidia', 'cuda_runtime', 'include'),
+    join(site, 'nvidia', 'cublas', 'include'),
+    join(site, 'nvidia', 'cusparse', 'include'),
+    join(site, 'nvidia', 'cusolver', 'include'),
+    cudaHome && join(cudaHome, 'include'),
+    '/usr/local/cuda/include',
+    '/usr/include',
+  ];
+  const cudaInc = [];
+  for (const h of ['cuda_runtime_api.h', 'crt/host_config.h', 'cublas_v2.h', 'cusparse.h', 'cusolverDn.h']) {
+    const d = firstWith(cudaDirs, h);
+    if (!d) return { nccl: null, ncclMissing: `the CUDA header ${h} was not found (install the CUDA toolkit or set CUDA_HOME)` };
+    cudaInc.push(d);
+  }
+  if (!ncclInc) return { nccl: null, ncclMissing: 'nccl.h not found (pip install nvidia-nccl-cu13, apt-get install libnccl-dev, or set NCCL_INCLUDE)' };
+  // /usr/include is searched anyway; naming it with -I would reorder the system headers.
+  return { nccl: [...new Set([ncclInc, ...cudaInc])].filter((d) => d !== '/usr/include'), ncclMissing: null };
+}
+
 export function findLibtorch() {
   const env = process.env.LIBTORCH;
-  if (env) {
-    const found = fromFolder(env, `LIBTORCH=${env}`);
-    if (!found) throw new Error(`LIBTORCH=${env} is not a libtorch folder (expected include/torch/... and lib/libtorch_cpu.so).\n${HOW_TO_GET}`);
-    return found;
-  }
   // T2VLP_LIBTORCH_SOURCE=python|system picks one source when both are installed.
   const only = process.env.T2VLP_LIBTORCH_SOURCE;
-  const found = only === 'system' ? fromSystem() : only === 'python' ? fromPython() : (fromPython() ?? fromSystem());
+  const found = env
+    ? fromFolder(env, `LIBTORCH=${env}`)
+    : only === 'system'
+      ? fromSystem()
+      : only === 'python'
+        ? fromPython()
+        : (fromPython() ?? fromSystem());
+  if (!found && env) throw new Error(`LIBTORCH=${env} is not a libtorch folder (expected include/torch/... and lib/libtorch_cpu.so).\n${HOW_TO_GET}`);
   if (!found) throw new Error(HOW_TO_GET);
   const libs = readdirSync(found.libDir);
   found.libs = ['torch', 'torch_cpu', 'c10'].filter((l) => libs.includes(`lib${l}.so`));
@@ -109,6 +149,7 @@ export function findLibtorch() {
     (d) => d && existsSync(join(d, 'gloo', 'algorithm.h')),
   );
   found.gloo = existsSync(c10dGloo) && glooInc ? glooInc : null;
+  Object.assign(found, findNccl(found));
   const [maj, min] = found.version.split('.').map(Number);
   // libtorch 2.10+ headers need C++20; older ones build as C++17.
   found.cxxStd = maj > 2 || (maj === 2 && min >= 10) ? 'c++20' : 'c++17';
@@ -128,10 +169,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       cxxstd: t.cxxStd,
       abi: String(t.cxx11Abi),
       version: t.version,
-      defines: t.gloo ? 'T2_WITH_GLOO USE_C10D_GLOO' : 'T2_WITHOUT_GLOO',
+      defines: [t.gloo ? 'T2_WITH_GLOO USE_C10D_GLOO' : 'T2_WITHOUT_GLOO', t.nccl ? 'T2_WITH_NCCL USE_C10D_NCCL' : ''].join(' ').trim(),
       // /usr/include is searched anyway; naming it with -I would reorder the system headers.
       glooinclude: t.gloo && t.gloo !== '/usr/include' ? t.gloo : '',
-      info: `libtorch ${t.version} (${t.libs.includes('torch_cuda') ? 'CUDA' : 'CPU only'}) from ${t.source} (${t.libDir}); collectives: ${t.gloo ? 'gloo' : 'not available (apt-get install libgloo-dev)'}`,
+      ncclinclude: (t.nccl ?? []).join(' '),
+      info:
+        `libtorch ${t.version} (${t.libs.includes('torch_cuda') ? 'CUDA' : 'CPU only'}) from ${t.source} (${t.libDir}); ` +
+        `collectives: gloo ${t.gloo ? 'yes' : 'no (apt-get install libgloo-dev)'}, nccl ${t.nccl ? 'yes' : `no (${t.ncclMissing})`}`,
     }[what];
     if (out === undefined) throw new Error(`unknown query '${what}'`);
     process.stdout.write(out + '\n');

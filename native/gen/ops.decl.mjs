@@ -292,7 +292,19 @@ const nnOps = [
 // ---- dtype and device: Tensor.to() in tensor.ts chooses between them
 const conversion = [
   op('toDtype', { doc: 'A copy in another dtype (itself when already that dtype).', method: false, display: 'to', args: [self, DT('dtype')], call: method('to', 'dtype') }),
-  op('toDevice', { doc: "A copy on another device ('cpu', 'cuda', 'cuda:1').", method: false, display: 'to', args: [self, STR('device')], call: method('to', device('device')) }),
+  op('toDevice', {
+    doc: "A copy on another device ('cpu', 'cuda', 'cuda:1'); with nonBlocking, an asynchronous copy where the source is pinned host memory.",
+    method: false, display: 'to', args: [self, STR('device'), B('nonBlocking', { default: false })],
+    call: composite('at::Tensor::to takes non_blocking only beside a dtype or TensorOptions', (v) => `${v.self}.to(at::TensorOptions().device(at::Device(${v.device})), ${v.nonBlocking})`),
+  }),
+  op('pinMemory', {
+    doc: 'A copy in page-locked host memory (for asynchronous copies to CUDA); needs a CUDA device.', method: false, display: 'pinMemory', args: [self],
+    call: composite('libtorch reports a missing CUDA device obscurely here', (v) => `(torch::cuda::is_available() ? ${v.self}.pin_memory() : throw Failure(kUnavailable, "pinned host memory is for copies to a CUDA device, and this build sees none"))`),
+  }),
+  op('isPinned', {
+    doc: 'Whether the tensor lives in page-locked host memory (false without CUDA).', returns: 'B', method: false, display: 'isPinned', args: [self],
+    call: composite('is_pinned asks the CUDA runtime, which a CPU-only build lacks', (v) => `(torch::cuda::is_available() && ${v.self}.is_pinned())`),
+  }),
 ];
 
 // ---- in place: the method returns the same Tensor

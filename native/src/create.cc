@@ -6,7 +6,9 @@
 
 namespace t2 {
 
-// fromArray(typedArray, shape, dtype): a new CPU tensor holding a copy of the array's bytes.
+// fromArray(typedArray, shape, dtype, pinned?): a new CPU tensor holding a copy of the array's
+// bytes; in page-locked memory when `pinned` (from libtorch's caching host allocator, for
+// asynchronous copies to a CUDA device; needs one).
 static Napi::Value fromArray(const Napi::CallbackInfo& info) {
   return guard(info, "fromArray", [&]() -> Napi::Value {
     if (info.Length() < 3 || !info[0].IsTypedArray())
@@ -14,6 +16,9 @@ static Napi::Value fromArray(const Napi::CallbackInfo& info) {
     auto arr = info[0].As<Napi::TypedArray>();
     auto shape = argIA(info, 1, "fromArray", "shape");
     auto dtype = argDT(info, 2, "fromArray", "dtype");
+    bool pinned = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+    if (pinned && !torch::cuda::is_available())
+      throw Failure(kUnavailable, "pinned host memory is for copies to a CUDA device, and this build sees none");
     int64_t numel = 1;
     for (int64_t d : shape) {
       if (d < 0) argError(info.Env(), "fromArray", "shape", "negative dimension");
@@ -25,7 +30,7 @@ static Napi::Value fromArray(const Napi::CallbackInfo& info) {
       argError(info.Env(), "fromArray", "data",
                "shape needs " + std::to_string(bytes) + " bytes of " + dtypeName(dtype) + ", the array has " +
                    std::to_string(have));
-    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype));
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype).pinned_memory(pinned));
     if (bytes) {
       auto* src = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
       std::memcpy(t.data_ptr(), src, bytes);

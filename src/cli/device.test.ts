@@ -4,7 +4,9 @@
  * machine or build without it, and cuda:N out of range give a DeviceError naming the flag (the CUDA
  * cases are checked where this build sees no CUDA device, and the range where it sees some);
  * `--device cpu` runs a command end to end (encode; a training step with --checkpoint-activations)
- * and `--device cuda` stops it with the message.
+ * and `--device cuda` stops it with the message. `--nproc` on CUDA: process i takes GPU i, more
+ * processes than GPUs or one named GPU for several processes are refused; NCCL on CUDA, Gloo on the
+ * CPU, and a backend that cannot reduce the device's tensors is refused before any process starts.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +18,7 @@ import { cuda, DeviceError } from '../torch/index.js';
 import { TINY_CONFIG } from '../../test/fixtures/cli/tiny-model.js';
 import { tinyDataset } from '../train/testing/tiny.js';
 import { COMMANDS } from './commands/index.js';
-import { commandDevice } from './device.js';
+import { commandDevice, distBackendFor, processDevice } from './device.js';
 import { DEVICE_OPTION } from './options.js';
 import { runCli } from './testing/run-cli.js';
 
@@ -105,5 +107,37 @@ describe('--device', () => {
     const last = JSON.parse(r.out.split('\n').at(-1)!) as { steps: number; finalLoss: number };
     assert.equal(last.steps, 1);
     assert.ok(Number.isFinite(last.finalLoss));
+  });
+
+  test('--nproc on CUDA: one GPU per process, checked against the GPUs there are', () => {
+    const base = { requested: undefined, device: 'cuda' as const, nproc: 4, deviceCount: 4 };
+    assert.deepEqual([0, 1, 2, 3].map((localRank) => processDevice({ ...base, localRank })), ['cuda:0', 'cuda:1', 'cuda:2', 'cuda:3']);
+    assert.equal(processDevice({ ...base, requested: 'cuda', localRank: 2 }), 'cuda:2');
+    assert.equal(processDevice({ ...base, nproc: 1, localRank: 0 }), 'cuda', 'one process keeps the device it was given');
+    assert.equal(processDevice({ ...base, device: 'cpu', localRank: 3 }), 'cpu');
+    assert.throws(
+      () => processDevice({ ...base, deviceCount: 2, localRank: 0 }),
+      (e: Error) => e.message === '--nproc 4 on CUDA needs 4 GPUs on this machine (one per process); it has 2',
+    );
+    assert.throws(
+      () => processDevice({ ...base, requested: 'cuda:1', device: 'cuda:1', localRank: 0 }),
+      (e: Error) => e.message === '--device cuda:1 names one GPU, and --nproc 4 gives each process its own: pass --device cuda (process i takes GPU i)',
+    );
+  });
+
+  test('the collective backend follows the device; a mismatched --dist-backend is refused', () => {
+    assert.equal(distBackendFor('cuda:1', undefined), 'nccl');
+    assert.equal(distBackendFor('cpu', undefined), 'gloo');
+    assert.equal(distBackendFor('cuda', 'nccl'), 'nccl');
+    assert.equal(distBackendFor('cpu', 'gloo'), 'gloo');
+    assert.throws(() => distBackendFor('cpu', 'nccl'), /^UsageError: --dist-backend nccl reduces CUDA tensors: pass --device cuda/);
+    assert.throws(() => distBackendFor('cuda:0', 'gloo'), /--dist-backend gloo reduces CPU tensors: on CUDA use nccl/);
+  });
+
+  test('train --nproc 2 --device cpu --dist-backend nccl stops before starting a process', async () => {
+    const r = await runCli(['train', '--data', join(dir, 'none'), '--out', join(dir, 'run'), '--nproc', '2', '--device', 'cpu', '--dist-backend', 'nccl']);
+    assert.equal(r.code, 2, 'a usage error');
+    assert.match(r.err, /^t2vlp train: --dist-backend nccl reduces CUDA tensors/);
+    assert.doesNotMatch(r.err, /worker rank/);
   });
 });

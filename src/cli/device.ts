@@ -6,6 +6,8 @@
  */
 import type { T2VLP } from '../model/index.js';
 import { cuda, parseDevice, type Device } from '../torch/index.js';
+import type { DistributedBackend } from '../torch/distributed.js';
+import { UsageError } from './args.js';
 
 export function commandDevice(value: string | undefined): Device {
   if (value === undefined) return cuda.isAvailable() ? 'cuda' : 'cpu';
@@ -17,4 +19,27 @@ export function onDevice(model: T2VLP, device: Device): T2VLP {
   const here = model.device;
   const same = here === device || (device === 'cuda' && here === 'cuda:0');
   return same ? model : model.to(device);
+}
+
+/**
+ * The device of process `localRank` of a data-parallel run with `nproc` processes on this machine:
+ * on CUDA each process takes its own GPU, `cuda:localRank` (one GPU per process, as NCCL wants);
+ * a CPU run stays on the CPU. `requested` is the `--device` value as given (undefined: not given).
+ */
+export function processDevice(o: { requested: string | undefined; device: Device; localRank: number; nproc: number; deviceCount: number }): Device {
+  if (o.device === 'cpu' || o.nproc <= 1) return o.device;
+  if (o.requested !== undefined && o.requested !== 'cuda')
+    throw new UsageError(`--device ${o.requested} names one GPU, and --nproc ${o.nproc} gives each process its own: pass --device cuda (process i takes GPU i)`);
+  if (o.nproc > o.deviceCount)
+    throw new UsageError(`--nproc ${o.nproc} on CUDA needs ${o.nproc} GPUs on this machine (one per process); it has ${o.deviceCount}`);
+  return `cuda:${o.localRank}`;
+}
+
+/** The collective backend for a process computing on `device`: NCCL on CUDA, Gloo on the CPU, unless `requested` names one. */
+export function distBackendFor(device: Device, requested: string | undefined): DistributedBackend {
+  const onCuda = device !== 'cpu';
+  if (requested === undefined) return onCuda ? 'nccl' : 'gloo';
+  if (requested === 'nccl' && !onCuda) throw new UsageError('--dist-backend nccl reduces CUDA tensors: pass --device cuda, or use gloo on the CPU');
+  if (requested === 'gloo' && onCuda) throw new UsageError('--dist-backend gloo reduces CPU tensors: on CUDA use nccl (the default), or pass --device cpu');
+  return requested as DistributedBackend;
 }

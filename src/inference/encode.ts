@@ -3,7 +3,9 @@
  * plus per-frame features and masks (the contents of an embeddings file). Videos are decoded
  * ahead of the model through the VideoReader's concurrency limit, in a bounded window so memory
  * stays at a few batches of clips; a video that fails to decode is reported and left out (never
- * replaced by zeros), any other error stops the run.
+ * replaced by zeros), any other error stops the run. On CUDA the frames go through pinned host
+ * memory with an asynchronous copy, and a batch's forward pass runs on the GPU while the next
+ * batch is gathered from the decoders; its results are read back only then.
  */
 import {
   DataError,
@@ -14,7 +16,7 @@ import {
   type VideoSource,
 } from '../data/index.js';
 import type { T2VLP } from '../model/index.js';
-import { noGrad, scope, tensor } from '../torch/index.js';
+import { noGrad, pinnedTensor, scope, tensor, type Tensor } from '../torch/index.js';
 import { InferenceError, type InferenceErrorCode } from './errors.js';
 import type { SkippedInput } from './embeddings.js';
 
@@ -147,6 +149,19 @@ export async function encodeVideos(
   const frameParts: Float32Array[] = [];
   const maskParts: Uint8Array[] = [];
   const skipped: SkippedInput[] = [];
+  // The batch whose forward pass was queued last; on CUDA it computes while the next batch is gathered.
+  let pending: PendingBatch | null = null;
+  const collect = () => {
+    if (!pending) return;
+    const p = pending;
+    pending = null;
+    const { emb, frames } = p.collect();
+    ids.push(...p.ids);
+    embParts.push(emb);
+    frameParts.push(frames);
+    maskParts.push(p.mask);
+    o.onProgress?.({ done: p.done, total: videos.length, skipped: p.skipped });
+  };
   try {
     let next = 0;
     while (next < videos.length) {
@@ -161,16 +176,13 @@ export async function encodeVideos(
         } else batch.push({ id: videos[next]!.id, clip: r.clip });
         next++;
       }
-      if (batch.length) {
-        const { emb, frames, mask } = encodeClipBatch(model, batch, T, R, plane);
-        ids.push(...batch.map((b) => b.id));
-        embParts.push(emb);
-        frameParts.push(frames);
-        maskParts.push(mask);
-      }
-      o.onProgress?.({ done: next, total: videos.length, skipped: skipped.length });
+      collect();
+      if (batch.length) pending = submitClipBatch(model, batch, T, R, plane, { done: next, skipped: skipped.length });
+      else o.onProgress?.({ done: next, total: videos.length, skipped: skipped.length });
     }
+    collect();
   } finally {
+    pending?.dispose();
     abort.abort();
     o.signal?.removeEventListener('abort', onAbort);
   }
@@ -190,14 +202,30 @@ export async function encodeVideos(
   };
 }
 
-/** One forward pass over decoded clips, padding clips of fewer than T slots. */
-function encodeClipBatch(
+interface PendingBatch {
+  ids: string[];
+  mask: Uint8Array;
+  /** Videos read and skipped when this batch was queued (for progress). */
+  done: number;
+  skipped: number;
+  /** Waits for the forward pass and copies its results to the host (then frees them). */
+  collect(): { emb: Float32Array; frames: Float32Array };
+  dispose(): void;
+}
+
+/**
+ * Queues one forward pass over decoded clips, padding clips of fewer than T slots. On the CPU it
+ * computes here; on CUDA the frames are copied from pinned memory without waiting and the kernels
+ * are queued, so the caller can gather the next batch before `collect()` waits for this one.
+ */
+function submitClipBatch(
   model: T2VLP,
   batch: { id: string; clip: VideoClip }[],
   T: number,
   R: number,
   plane: number,
-): { emb: Float32Array; frames: Float32Array; mask: Uint8Array } {
+  at: { done: number; skipped: number },
+): PendingBatch {
   const n = batch.length;
   const pixels = new Float32Array(n * T * plane);
   const mask = new Uint8Array(n * T);
@@ -212,16 +240,31 @@ function encodeClipBatch(
     mask.set(clip.mask, b * T);
   });
   const maskI64 = BigInt64Array.from(mask, (v) => BigInt(v));
-  const out = noGrad(() =>
+  const onCuda = model.device !== 'cpu';
+  const out: { emb: Tensor; frames: Tensor } = noGrad(() =>
     scope(() => {
-      const v = model.encodeVideo(tensor(pixels, [n, T, 3, R, R]), tensor(maskI64, [n, T]));
-      return {
-        emb: v.embedding.toArray() as Float32Array,
-        frames: v.frames.contiguous().toArray() as Float32Array,
-      };
+      const x = onCuda ? pinnedTensor(pixels, [n, T, 3, R, R]) : tensor(pixels, [n, T, 3, R, R]);
+      const v = model.encodeVideo(x, tensor(maskI64, [n, T]));
+      return { emb: v.embedding, frames: v.frames.contiguous() };
     }),
   );
-  return { ...out, mask };
+  const dispose = () => {
+    out.emb.dispose();
+    out.frames.dispose();
+  };
+  return {
+    ids: batch.map((b) => b.id),
+    mask,
+    ...at,
+    collect: () => {
+      try {
+        return { emb: out.emb.toArray() as Float32Array, frames: out.frames.toArray() as Float32Array };
+      } finally {
+        dispose();
+      }
+    },
+    dispose,
+  };
 }
 
 function concat<A extends Float32Array | Uint8Array>(parts: A[], Ctor: { new (n: number): A }): A {

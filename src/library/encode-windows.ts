@@ -5,7 +5,7 @@
  */
 import type { VideoClip } from '../data/index.js';
 import type { T2VLP } from '../model/index.js';
-import { F, noGrad, scope, tensor } from '../torch/index.js';
+import { F, noGrad, pinnedTensor, scope, tensor } from '../torch/index.js';
 import { LibraryError } from './errors.js';
 
 export interface EncodedWindow {
@@ -31,7 +31,9 @@ export function encodeWindows(model: T2VLP, clips: readonly VideoClip[]): Encode
   });
   const { emb, frames } = noGrad(() =>
     scope(() => {
-      const v = model.encodeVideo(tensor(pixels, [n, T, 3, R, R]), tensor(mask, [n, T]));
+      // On CUDA the frames go through pinned host memory (an asynchronous copy).
+      const x = model.device === 'cpu' ? tensor(pixels, [n, T, 3, R, R]) : pinnedTensor(pixels, [n, T, 3, R, R]);
+      const v = model.encodeVideo(x, tensor(mask, [n, T]));
       return {
         emb: v.embedding.toArray() as Float32Array,
         frames: F.normalize(v.frames, 2, -1).contiguous().toArray() as Float32Array,

@@ -3,7 +3,8 @@
  * encoders, losses and gradients; stage-2 losses and gradients; re-ranking; greedy captions and QA logits) within
  * max|diff| ≤ 1e-4·max|ref| + 1e-5 (cuBLAS/cuDNN kernels differ from the CPU's), with TF32 off
  * for both matmuls and convolutions (libtorch allows it for cuDNN convolutions by default, which
- * moves the patch embedding by ~1e-3 relative). Inputs stay on the CPU: the model moves them. Skipped, saying so, when this
+ * moves the patch embedding by ~1e-3 relative). Inputs stay on the CPU: the model moves them, asynchronously
+ * from pinned memory (same embedding as from pageable memory, exactly). Skipped, saying so, when this
  * build of the addon sees no CUDA device (CPU-only libtorch or no GPU); the device checks run them.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cuda, loadSafetensors, memoryStats, ones, scope, withDevice, type Tensor } from '../torch/index.js';
+import { cuda, loadSafetensors, memoryStats, ones, pinnedTensor, scope, withDevice, type Tensor } from '../torch/index.js';
 import { T2VLP } from './index.js';
 import { captionCheckpoint, fusionCheckpoint } from './testing/checkpoints.js';
 import { REFERENCE_DIR, assertClose, fixture } from './testing/parity.js';
@@ -147,6 +148,23 @@ describe('on CUDA', { skip }, () => {
     } finally {
       captioner.dispose();
     }
+  });
+
+  test('pinned host memory: asynchronous copies give the same values and the same encoding', async () => {
+    const f = await fixture('stage1_loss.safetensors');
+    scope(() => {
+      const video = f.get('input.video')!;
+      const pinned = pinnedTensor(video.contiguous().toArray() as Float32Array, video.shape);
+      assert.equal(pinned.isPinned, true);
+      assert.equal(video.isPinned, false);
+      assert.equal(video.pinMemory().isPinned, true);
+      const copied = pinned.to('cuda', { nonBlocking: true });
+      assert.equal(copied.device, 'cuda:0');
+      assert.equal(copied.to('cpu').equal(video), true, 'an asynchronous copy from pinned memory holds the same values');
+      const fromPinned = stage1.encodeVideo(pinned, f.get('input.video_mask')).embedding.to('cpu');
+      const fromPageable = stage1.encodeVideo(video, f.get('input.video_mask')).embedding.to('cpu');
+      assert.equal(fromPinned.equal(fromPageable), true);
+    });
   });
 
   test('no tensor is left behind by a CUDA forward', async () => {

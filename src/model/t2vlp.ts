@@ -252,11 +252,15 @@ export class T2VLP extends nn.Module {
     return d === 'cpu' ? fn() : withDevice(d, fn);
   }
 
-  /** `t` on the model's device (a copy when it is elsewhere, freed with the enclosing scope). */
+  /**
+   * `t` on the model's device (a copy when it is elsewhere, freed with the enclosing scope); from
+   * pinned host memory the copy is asynchronous.
+   */
   #in<T extends Tensor | null | undefined>(t: T): T {
     if (!t) return t;
     const d = this.device;
-    return (t.device === d ? t : t.to(d)) as T;
+    if (t.device === d) return t;
+    return t.to(d, { nonBlocking: d !== 'cpu' && t.device === 'cpu' && t.isPinned }) as T;
   }
 
   /** Every tensor field of `o` on the model's device (other fields unchanged). */

@@ -31,7 +31,9 @@ import {
   zeros,
   zerosLike,
   fullLike,
+  pinnedTensor,
 } from './creation.js';
+import { cuda } from './device.js';
 import { scope } from './scope.js';
 import { getRngState, manualSeed, setRngState } from './system.js';
 import { assertClose, values } from './testing/index.js';
@@ -295,5 +297,19 @@ describe('seeded random draws', () => {
       const x = randn([20000], 'float64');
       assert.ok(Math.abs(x.mean().item()) < 0.03);
       assert.ok(Math.abs(x.var(0).item() - 1) < 0.05);
+    }));
+});
+
+// Pinned (page-locked) host memory exists for copies to CUDA; the CUDA side is in src/model/cuda.test.ts.
+describe('pinned host memory without CUDA', { skip: cuda.isAvailable() ? 'this build sees a CUDA device' : false }, () => {
+  it('pinnedTensor and pinMemory say that they need a CUDA device; ordinary tensors are not pinned', () =>
+    scope(() => {
+      const needsCuda = /pinned host memory is for copies to a CUDA device, and this build sees none/;
+      assert.throws(() => pinnedTensor(new Float32Array([1, 2, 3])), needsCuda);
+      assert.throws(() => tensor([1, 2, 3]).pinMemory(), needsCuda);
+      assert.throws(() => pinnedTensor(new Float32Array(6), [4]), /pinnedTensor: shape \[4\] has 4 elements; the array has 6/);
+      const t = tensor([1, 2, 3]);
+      assert.equal(t.isPinned, false);
+      assert.deepEqual(values(t.to('cpu', { nonBlocking: true })), [1, 2, 3]);
     }));
 });

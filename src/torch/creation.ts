@@ -60,6 +60,17 @@ export function tensor(
   return onDefaultDevice(cpuTensor(data, shape, dtype));
 }
 
+/**
+ * A CPU tensor in page-locked (pinned) memory holding a copy of `data`: the source of an
+ * asynchronous copy to CUDA (`t.to('cuda', { nonBlocking: true })`). Needs a CUDA device.
+ */
+export function pinnedTensor(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array, shape?: number[]): Tensor {
+  const s = shape ?? [data.length];
+  const numel = s.reduce((a, b) => a * b, 1);
+  if (numel !== data.length) throw new RangeError(`pinnedTensor: shape [${s.join(', ')}] has ${numel} elements; the array has ${data.length}`);
+  return new Tensor(native.fromArray(data, s, dtypeOfArray(data), true));
+}
+
 /** `t` itself on the CPU default; otherwise a copy on the default device (`t` is freed). */
 function onDefaultDevice(t: Tensor): Tensor {
   const d = defaultDevice();

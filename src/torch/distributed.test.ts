@@ -14,11 +14,13 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   distributedAvailable,
+  distributedBackends,
   initProcessGroup,
   allReduce,
   DistributedError,
 } from './distributed.js';
 import { tensor } from './creation.js';
+import { cuda } from './device.js';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'dist-worker.ts');
 const KILL_AFTER_MS = 30_000;
@@ -80,38 +82,41 @@ function runRank(
   });
 }
 
+/** The numbers dist-worker's 'collectives' scenario must print on each of `runs.length` ranks. */
+function checkCollectives(runs: Awaited<ReturnType<typeof runRank>>[], device: ((r: number) => string) | string): void {
+  const world = runs.length;
+  const tri = (world * (world + 1)) / 2;
+  for (const [r, run] of runs.entries()) {
+    assert.ok(run.result, `rank ${r} printed a result (exit ${run.code}): ${run.stderr.slice(-2000)}`);
+    assert.equal(run.result.ok, true, `rank ${r}: ${run.result.error}`);
+    const res = run.result;
+    assert.equal(res.world, world);
+    assert.equal(res.device, typeof device === 'function' ? device(r) : device);
+    assert.deepEqual(res.sum, [tri, 10 * tri]);
+    assert.deepEqual(res.max, [world - 1, 0]);
+    assert.deepEqual(res.broadcast, [world - 1, world - 1, world - 1]);
+    assert.deepEqual(res.gatheredShape, [2 * world, 2]);
+    assert.deepEqual(res.gathered, Array.from({ length: 4 * world }, (_, i) => Math.floor(i / 4)));
+    assert.deepEqual(res.gatheredWithGrad, Array.from({ length: 6 * world }, (_, i) => i));
+    // w = 1..6·world as [2·world, 3]; rank r's slice is rows 2r, 2r+1; gradient = w slice × world size
+    const w = Array.from({ length: 6 }, (_, i) => 1 + 6 * r + i);
+    assert.deepEqual(res.localGrad, w.map((v) => world * v));
+    assert.deepEqual(res.averaged, [(world + 1) / 2, world + 1]);
+    assert.equal(run.code, 0);
+  }
+}
+
 // Never skipped: collectives are a feature, and scripts/setup.sh installs the Gloo headers they need.
 describe('collectives across two processes', () => {
   it('the addon was built with collectives', () => {
     assert.ok(distributedAvailable(), 'the addon has no collectives: apt-get install libgloo-dev, then npm run build:native');
+    assert.ok(distributedBackends().includes('gloo'), `backends: ${distributedBackends().join(', ')}`);
   });
 
   it('allReduce, broadcast, allGather, allGatherWithGrad and averageGradients give the expected values', async () => {
     const port = await freePort();
     const runs = await Promise.all([0, 1].map((r) => runRank('collectives', r, 2, port)));
-    for (const [r, run] of runs.entries()) {
-      assert.ok(
-        run.result,
-        `rank ${r} printed a result (exit ${run.code}): ${run.stderr.slice(-2000)}`,
-      );
-      assert.equal(run.result.ok, true, `rank ${r}: ${run.result.error}`);
-      const res = run.result;
-      assert.equal(res.world, 2);
-      assert.deepEqual(res.sum, [3, 30]);
-      assert.deepEqual(res.max, [1, 0]);
-      assert.deepEqual(res.broadcast, [1, 1, 1]);
-      assert.deepEqual(res.gatheredShape, [4, 2]);
-      assert.deepEqual(res.gathered, [0, 0, 0, 0, 1, 1, 1, 1]);
-      assert.deepEqual(res.gatheredWithGrad, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-      // w = 1..12 as [4, 3]; rank r's slice is rows 2r, 2r+1; gradient = w slice × world size 2
-      const w = Array.from({ length: 6 }, (_, i) => 1 + 6 * r + i);
-      assert.deepEqual(
-        res.localGrad,
-        w.map((v) => 2 * v),
-      );
-      assert.deepEqual(res.averaged, [1.5, 3]);
-      assert.equal(run.code, 0);
-    }
+    checkCollectives(runs, 'cpu');
   });
 
   it('a peer that exits before a collective makes rank 0 fail within the time-out, not hang', async () => {
@@ -154,6 +159,33 @@ describe('collectives across two processes', () => {
   });
 });
 
+const gpus = cuda.deviceCount();
+const ncclBuilt = distributedBackends().includes('nccl');
+
+describe('NCCL on CUDA tensors, one GPU per process', () => {
+  it('without NCCL in the build, or without a GPU, initProcessGroup says which', { skip: ncclBuilt && gpus > 0 ? 'this build has NCCL and sees a GPU' : false }, () => {
+    assert.throws(
+      () => initProcessGroup({ rank: 0, worldSize: 1, backend: 'nccl' }),
+      (e: unknown) =>
+        ncclBuilt
+          ? /^initProcessGroup: .*the nccl backend needs CUDA device 0, and this process sees 0 CUDA device\(s\)/.test((e as Error).message)
+          : e instanceof DistributedError &&
+            e.code === 'NOT_AVAILABLE' &&
+            /has no nccl backend \(it has: gloo\); NCCL needs the addon built against a CUDA libtorch/.test(e.message),
+    );
+  });
+
+  const skipGpu = !ncclBuilt ? 'this addon was built without NCCL (a CPU-only libtorch, or no nccl.h)' : gpus === 0 ? 'no CUDA device' : false;
+  it(`the collectives on ${Math.min(2, gpus) || 'the'} GPU(s), one process each, give the expected values`, { skip: skipGpu }, async () => {
+    const world = Math.min(2, gpus);
+    const port = await freePort();
+    const runs = await Promise.all(
+      Array.from({ length: world }, (_, r) => runRank('collectives', r, world, port, { T2VLP_DIST_BACKEND: 'nccl' })),
+    );
+    checkCollectives(runs, (r) => `cuda:${r}`);
+  });
+});
+
 describe('collectives in this process without a group', () => {
   it('calls before initProcessGroup and bad options are refused with a message', () => {
     assert.throws(
@@ -170,6 +202,10 @@ describe('collectives in this process without a group', () => {
     assert.throws(
       () => initProcessGroup({ rank: 0, worldSize: 0 }),
       /worldSize must be a positive integer, got 0/,
+    );
+    assert.throws(
+      () => initProcessGroup({ rank: 0, worldSize: 1, backend: 'mpi' as never }),
+      (e: unknown) => e instanceof DistributedError && e.code === 'BAD_OPTIONS' && /backend must be 'gloo' or 'nccl', got 'mpi'/.test(e.message),
     );
   });
 });

@@ -1,9 +1,11 @@
 /**
- * Multi-process collectives over libtorch's c10d (TCPStore rendezvous + Gloo). One process group
- * per process, initialised once; every call blocks until all ranks take part or the time-out
- * passes, and a dead peer makes the others fail with an error rather than hang.
+ * Multi-process collectives over libtorch's c10d: TCPStore rendezvous, then Gloo for CPU tensors
+ * or NCCL for CUDA tensors (one GPU per process). One process group per process, initialised
+ * once; every call blocks until all ranks take part or the time-out passes, and a dead peer makes
+ * the others fail with an error rather than hang.
  *
  *   initProcessGroup({ rank, worldSize, host: '127.0.0.1', port: 29500 });
+ *   initProcessGroup({ rank, worldSize, backend: 'nccl', deviceIndex: localRank });  // tensors on cuda:localRank
  *   allReduce(grad, 'sum');          // in place
  *   const all = allGatherWithGrad(features);  // [worldSize * B, D], gradient flows to the local slice
  */
@@ -21,8 +23,16 @@ export interface ProcessGroupOptions {
   port?: number;
   /** Time-out for rendezvous and for every collective (default 60 s). */
   timeoutMs?: number;
-  backend?: 'gloo';
+  /** 'gloo' (CPU tensors, the default) or 'nccl' (CUDA tensors; needs a CUDA build with NCCL). */
+  backend?: DistributedBackend;
+  /**
+   * nccl: the CUDA device of this process, where its tensors live; the group and the process's
+   * current CUDA device are bound to it. Default: rank modulo the number of CUDA devices.
+   */
+  deviceIndex?: number;
 }
+
+export type DistributedBackend = 'gloo' | 'nccl';
 
 export class DistributedError extends Error {
   constructor(
@@ -37,6 +47,8 @@ export class DistributedError extends Error {
 let current: { rank: number; worldSize: number } | null = null;
 
 export const distributedAvailable = (): boolean => native.distAvailable();
+/** The backends this build of the addon has: 'gloo' with Gloo's headers, 'nccl' with a CUDA libtorch and nccl.h. */
+export const distributedBackends = (): DistributedBackend[] => native.distBackends() as DistributedBackend[];
 export const isInitialized = (): boolean => current !== null;
 export const getRank = (): number => current?.rank ?? 0;
 export const getWorldSize = (): number => current?.worldSize ?? 1;
@@ -48,13 +60,33 @@ export function initProcessGroup(o: ProcessGroupOptions): void {
     throw new DistributedError('BAD_OPTIONS', `initProcessGroup: worldSize must be a positive integer, got ${o.worldSize}`);
   if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize)
     throw new DistributedError('BAD_OPTIONS', `initProcessGroup: rank must be in [0, ${o.worldSize}), got ${o.rank}`);
+  const backend = o.backend ?? 'gloo';
+  if (backend !== 'gloo' && backend !== 'nccl')
+    throw new DistributedError('BAD_OPTIONS', `initProcessGroup: backend must be 'gloo' or 'nccl', got '${String(backend)}'`);
+  const built = distributedBackends();
+  if (!built.includes(backend))
+    throw new DistributedError(
+      'NOT_AVAILABLE',
+      `initProcessGroup: this build of the t2vlp addon has no ${backend} backend (it has: ${built.join(', ') || 'none'}); ` +
+        (backend === 'nccl'
+          ? 'NCCL needs the addon built against a CUDA libtorch with nccl.h and the CUDA headers (`node native/find-libtorch.mjs info` says what is missing), then npm run build:native'
+          : 'apt-get install libgloo-dev, then npm run build:native'),
+    );
+  let deviceIndex = 0;
+  if (backend === 'nccl') {
+    const n = native.cudaDeviceCount();
+    deviceIndex = o.deviceIndex ?? (n > 0 ? o.rank % n : 0);
+    if (!Number.isInteger(deviceIndex) || deviceIndex < 0)
+      throw new DistributedError('BAD_OPTIONS', `initProcessGroup: deviceIndex must be a CUDA device index (0, 1, ...), got ${o.deviceIndex}`);
+  }
   native.distInit({
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 29500,
     rank: o.rank,
     worldSize: o.worldSize,
     timeoutMs: o.timeoutMs ?? 60_000,
-    backend: o.backend ?? 'gloo',
+    backend,
+    deviceIndex,
   });
   current = { rank: o.rank, worldSize: o.worldSize };
 }

@@ -7,6 +7,7 @@ export type { DType, TypedArrayOf, AnyTypedArray } from './dtype.js';
 export { DTYPES, DTYPE_SIZE, isFloating } from './dtype.js';
 export {
   tensor,
+  pinnedTensor,
   fromBytes,
   scalarTensor,
   zeros,

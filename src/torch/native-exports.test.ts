@@ -21,6 +21,7 @@ const TAKES_NO_ARGUMENTS = new Set([
   'allowTF32',
   'cudaDeviceCount',
   'distAvailable',
+  'distBackends',
   'distDestroy',
   'getNumThreads',
   'getRngState',

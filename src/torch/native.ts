@@ -47,7 +47,7 @@ export interface NativeAddon extends GeneratedOps {
   installErrorFactory(
     factory: (code: string, op: string, message: string, torchMessage: string) => Error,
   ): void;
-  fromArray(data: ArrayBufferView, shape: number[], dtype: DType): Handle;
+  fromArray(data: ArrayBufferView, shape: number[], dtype: DType, pinned?: boolean): Handle;
   toArray(h: Handle): ArrayBuffer;
   shape(h: Handle): number[];
   dtype(h: Handle): DType;
@@ -108,6 +108,7 @@ export interface NativeAddon extends GeneratedOps {
   ): Handle;
   // Collectives (see src/torch/distributed/).
   distAvailable(): boolean;
+  distBackends(): string[];
   distInit(opts: {
     host: string;
     port: number;
@@ -115,6 +116,7 @@ export interface NativeAddon extends GeneratedOps {
     worldSize: number;
     timeoutMs: number;
     backend: string;
+    deviceIndex: number;
   }): void;
   distAllReduce(h: Handle, op: string): void;
   distBroadcast(h: Handle, root: number): void;

@@ -155,10 +155,23 @@ export class Tensor extends TensorMethods {
   }
 
   // ---- dtype and device
-  to(target: DType | 'cpu' | `cuda${string}`): Tensor {
+  /**
+   * A copy in another dtype or on another device. `nonBlocking` makes a copy from pinned host
+   * memory to CUDA asynchronous (it returns once the copy is queued; work on the result waits for
+   * it, and the source must stay alive until then, which libtorch's host allocator ensures).
+   */
+  to(target: DType | 'cpu' | `cuda${string}`, o: { nonBlocking?: boolean } = {}): Tensor {
     const h = this.handleFor('to');
-    if (target === 'cpu' || target.startsWith('cuda')) return new Tensor(native.toDevice(h, target));
+    if (target === 'cpu' || target.startsWith('cuda')) return new Tensor(native.toDevice(h, target, o.nonBlocking ?? false));
     return new Tensor(native.toDtype(h, target as DType));
+  }
+  /** A copy in page-locked host memory, for asynchronous copies to CUDA (needs a CUDA device). */
+  pinMemory(): Tensor {
+    return new Tensor(native.pinMemory(this.handleFor('pinMemory')));
+  }
+  /** Whether this tensor lives in page-locked host memory. */
+  get isPinned(): boolean {
+    return native.isPinned(this.handleFor('isPinned'));
   }
   float(): Tensor {
     return this.to('float32');

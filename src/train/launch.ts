@@ -1,6 +1,7 @@
 /**
  * Multi-process launch on one machine (`--nproc N`): starts N copies of the current command with
- * their rank in the environment (T2VLP_RANK, T2VLP_WORLD_SIZE, T2VLP_MASTER_ADDR,
+ * their rank in the environment (T2VLP_RANK, T2VLP_WORLD_SIZE, T2VLP_LOCAL_RANK (the process's
+ * index on this machine, which picks its GPU), T2VLP_LOCAL_WORLD_SIZE, T2VLP_MASTER_ADDR,
  * T2VLP_MASTER_PORT). When a worker dies, the others are stopped and the launcher fails with a
  * message naming the worker, instead of leaving them waiting in a collective. Several machines
  * run one launcher each with --rank-offset / --world-size / --master-addr instead.
@@ -11,6 +12,9 @@ import { createServer } from 'node:net';
 export interface WorkerEnv {
   rank: number;
   worldSize: number;
+  /** Index among this machine's processes (its GPU on CUDA). */
+  localRank: number;
+  localWorldSize: number;
   masterAddr: string;
   masterPort: number;
 }
@@ -19,9 +23,12 @@ export interface WorkerEnv {
 export function workerEnv(): WorkerEnv | null {
   const w = Number(process.env.T2VLP_WORLD_SIZE ?? 1);
   if (!(w > 1)) return null;
+  const rank = Number(process.env.T2VLP_RANK ?? 0);
   return {
-    rank: Number(process.env.T2VLP_RANK ?? 0),
+    rank,
     worldSize: w,
+    localRank: Number(process.env.T2VLP_LOCAL_RANK ?? rank),
+    localWorldSize: Number(process.env.T2VLP_LOCAL_WORLD_SIZE ?? w),
     masterAddr: process.env.T2VLP_MASTER_ADDR ?? '127.0.0.1',
     masterPort: Number(process.env.T2VLP_MASTER_PORT ?? 29500),
   };
@@ -66,6 +73,8 @@ export async function launchWorkers(o: LaunchOptions): Promise<number> {
           ...process.env,
           T2VLP_RANK: String(rank),
           T2VLP_WORLD_SIZE: String(world),
+          T2VLP_LOCAL_RANK: String(i),
+          T2VLP_LOCAL_WORLD_SIZE: String(o.nproc),
           T2VLP_MASTER_ADDR: o.masterAddr ?? '127.0.0.1',
           T2VLP_MASTER_PORT: String(port),
         },

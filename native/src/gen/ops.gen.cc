@@ -1560,12 +1560,29 @@ static Napi::Value op_toDtype(const Napi::CallbackInfo& info) {
   });
 }
 
-// toDevice: A copy on another device ('cpu', 'cuda', 'cuda:1').
+// toDevice: A copy on another device ('cpu', 'cuda', 'cuda:1'); with nonBlocking, an asynchronous copy where the source is pinned host memory. (composite: at::Tensor::to takes non_blocking only beside a dtype or TensorOptions)
 static Napi::Value op_toDevice(const Napi::CallbackInfo& info) {
   return guard(info, "to", [&]() -> Napi::Value {
     const at::Tensor& self = unwrap(info, 0, "to", "self");
     std::string device = argSTR(info, 1, "to", "device");
-    return retT(info.Env(), self.to(at::Device(device)));
+    bool nonBlocking = argB(info, 2, "to", "nonBlocking");
+    return retT(info.Env(), self.to(at::TensorOptions().device(at::Device(device)), nonBlocking));
+  });
+}
+
+// pinMemory: A copy in page-locked host memory (for asynchronous copies to CUDA); needs a CUDA device. (composite: libtorch reports a missing CUDA device obscurely here)
+static Napi::Value op_pinMemory(const Napi::CallbackInfo& info) {
+  return guard(info, "pinMemory", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "pinMemory", "self");
+    return retT(info.Env(), (torch::cuda::is_available() ? self.pin_memory() : throw Failure(kUnavailable, "pinned host memory is for copies to a CUDA device, and this build sees none")));
+  });
+}
+
+// isPinned: Whether the tensor lives in page-locked host memory (false without CUDA). (composite: is_pinned asks the CUDA runtime, which a CPU-only build lacks)
+static Napi::Value op_isPinned(const Napi::CallbackInfo& info) {
+  return guard(info, "isPinned", [&]() -> Napi::Value {
+    const at::Tensor& self = unwrap(info, 0, "isPinned", "self");
+    return Napi::Boolean::New(info.Env(), (torch::cuda::is_available() && self.is_pinned()));
   });
 }
 
@@ -1960,6 +1977,8 @@ void registerGeneratedOps(Napi::Env env, Napi::Object exports) {
   exports.Set("interpolateBicubic", Napi::Function::New(env, op_interpolateBicubic, "interpolateBicubic"));
   exports.Set("toDtype", Napi::Function::New(env, op_toDtype, "toDtype"));
   exports.Set("toDevice", Napi::Function::New(env, op_toDevice, "toDevice"));
+  exports.Set("pinMemory", Napi::Function::New(env, op_pinMemory, "pinMemory"));
+  exports.Set("isPinned", Napi::Function::New(env, op_isPinned, "isPinned"));
   exports.Set("add_", Napi::Function::New(env, op_add_ip, "add_"));
   exports.Set("addScalar_", Napi::Function::New(env, op_addScalar_ip, "addScalar_"));
   exports.Set("sub_", Napi::Function::New(env, op_sub_ip, "sub_"));

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClipTokenizer } from '../../data/index.js';
 import { ANSWER_VOCABULARY_FILE, type AnswerVocabulary } from '../../model/index.js';
-import { dist, manualSeed, setNumThreads } from '../../torch/index.js';
+import { cuda, dist, manualSeed, setNumThreads } from '../../torch/index.js';
 import {
   answerVocabularyOf,
   launchWorkers,
@@ -25,7 +25,7 @@ import {
 } from '../../train/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-import { commandDevice, onDevice } from '../device.js';
+import { commandDevice, distBackendFor, onDevice, processDevice } from '../device.js';
 import { DEVICE_OPTION } from '../options.js';
 import { readSplit, startingModel, TRAIN_DATASETS, trainingVideoReader, type DatasetName } from '../setup.js';
 
@@ -76,6 +76,11 @@ const spec = {
     'rank-offset': { type: 'int', help: "first rank of this machine's processes", default: 0 },
     'master-addr': { type: 'string', help: 'address of rank 0', default: '127.0.0.1' },
     'master-port': { type: 'int', help: 'port of rank 0 (default: a free port)' },
+    'dist-backend': {
+      type: 'string',
+      help: 'collectives between processes (default: nccl on CUDA, one GPU per process; gloo on the CPU)',
+      choices: ['gloo', 'nccl'],
+    },
     amp: {
       type: 'string',
       help: "mixed precision: autocast matmuls to bfloat16 (bf16) or float16 with loss scaling (fp16); 'off' trains in float32",
@@ -121,6 +126,10 @@ async function run(a: Options): Promise<number> {
   const nproc = a.nproc;
   if (nproc < 1) throw new UsageError(`--nproc must be at least 1, got ${nproc}`);
   const env = workerEnv();
+  // Checked before any process starts: the device each process takes, and the backend that reduces its tensors.
+  const local = env ? { rank: env.localRank, n: env.localWorldSize } : { rank: 0, n: nproc };
+  const device = processDevice({ requested: a.device, device: commandDevice(a.device), localRank: local.rank, nproc: local.n, deviceCount: cuda.deviceCount() });
+  const backend = distBackendFor(device, a.distBackend);
   if (nproc > 1 && !env) {
     const argv = process.argv.slice(2).filter((x, i, all) => x !== '--nproc' && all[i - 1] !== '--nproc' && !x.startsWith('--nproc='));
     return launchWorkers({
@@ -133,12 +142,19 @@ async function run(a: Options): Promise<number> {
     });
   }
   if (env) {
-    dist.initProcessGroup({ rank: env.rank, worldSize: env.worldSize, host: env.masterAddr, port: env.masterPort, timeoutMs: 120_000 });
+    dist.initProcessGroup({
+      rank: env.rank,
+      worldSize: env.worldSize,
+      host: env.masterAddr,
+      port: env.masterPort,
+      timeoutMs: 120_000,
+      backend,
+      deviceIndex: device === 'cpu' ? undefined : device === 'cuda' ? 0 : Number(device.slice(5)),
+    });
     // Fault injection for the launcher's tests: this rank dies right after joining the group.
     if (process.env.T2VLP_FAULT_EXIT_RANK === String(env.rank)) process.exit(3);
   }
   if (a.threads) setNumThreads(a.threads);
-  const device = commandDevice(a.device);
   const s = settingsFrom(a);
   manualSeed(s.seed);
   if (a.init && !existsSync(a.init)) throw new UsageError(`checkpoint '${a.init}' does not exist`);

@@ -7,8 +7,10 @@
  *   peer-dies    rank 1 exits right after initialisation; rank 0 then attempts an allReduce
  *   peer-stalls  rank 1 stays alive but idle for 3 × the time-out; rank 0 attempts an allReduce
  *   no-peer      only rank 0 is started; initialisation must time out
+ * T2VLP_DIST_BACKEND=nccl runs them with NCCL on CUDA tensors, rank r on GPU r.
  */
 import { arange, tensor } from '../creation.js';
+import { withDevice } from '../device.js';
 import * as dist from '../distributed.js';
 import { Parameter } from '../nn/parameter.js';
 import { scope } from '../scope.js';
@@ -19,13 +21,15 @@ const rank = Number(rankArg);
 const worldSize = Number(worldArg);
 const port = Number(portArg);
 const timeoutMs = Number(process.env.T2VLP_DIST_TIMEOUT_MS ?? 5000);
+const backend = (process.env.T2VLP_DIST_BACKEND ?? 'gloo') as dist.DistributedBackend;
+const device = backend === 'nccl' ? (`cuda:${rank}` as const) : 'cpu';
 
 function report(o: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify({ rank, ...o }) + '\n');
 }
 
 function collectives(): Record<string, unknown> {
-  return scope(() => {
+  return withDevice(device, () => scope(() => {
     // allReduce in place: rank r holds [r+1, 10(r+1)]
     const s = tensor([rank + 1, 10 * (rank + 1)]);
     dist.allReduce(s, 'sum');
@@ -64,13 +68,14 @@ function collectives(): Record<string, unknown> {
       gatheredWithGrad: values(all),
       localGrad: values(local.grad!),
       averaged: avg,
+      device: s.device,
     };
-  });
+  }));
 }
 
 const t0 = performance.now();
 try {
-  dist.initProcessGroup({ rank, worldSize, host: '127.0.0.1', port, timeoutMs });
+  dist.initProcessGroup({ rank, worldSize, host: '127.0.0.1', port, timeoutMs, backend });
   if (scenario === 'collectives') {
     report({ ok: true, world: dist.getWorldSize(), ...collectives() });
   } else if (scenario === 'peer-dies' || scenario === 'peer-stalls') {
