@@ -6,7 +6,10 @@ import type { Tensor } from '../torch/index.js';
 import { DataError } from './errors.js';
 
 type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Float64Array;
-type TorchModule = { tensor: (data: TensorData, shape: number[]) => Tensor };
+type TorchModule = {
+  tensor: (data: TensorData, shape: number[]) => Tensor;
+  pinnedTensor: (data: TensorData, shape: number[]) => Tensor;
+};
 
 let torch: TorchModule | undefined;
 let loadError: unknown;
@@ -16,8 +19,11 @@ try {
   loadError = err;
 }
 
-/** Wraps a typed array as a Tensor of the given shape (dtype from the array type). */
-export function toTensor(data: TensorData, shape: number[]): Tensor {
+/**
+ * Wraps a typed array as a Tensor of the given shape (dtype from the array type); in pinned host
+ * memory with `pinned`, for an asynchronous copy to CUDA.
+ */
+export function toTensor(data: TensorData, shape: number[], pinned = false): Tensor {
   if (!torch) {
     const why = loadError instanceof Error ? loadError.message : String(loadError);
     throw new DataError(
@@ -27,7 +33,7 @@ export function toTensor(data: TensorData, shape: number[]): Tensor {
       { cause: loadError },
     );
   }
-  return torch.tensor(data, shape);
+  return pinned ? torch.pinnedTensor(data, shape) : torch.tensor(data, shape);
 }
 
 export type { Tensor };

@@ -57,7 +57,10 @@ export function withDevice<T>(device: Device | string, fn: () => T): T {
   }
 }
 
-/** The index of a CUDA device: 'cuda' is device 0 (the addon never changes the current device). */
+/**
+ * The index of a CUDA device: 'cuda' is device 0. (Only an NCCL process group changes the current
+ * CUDA device, to its process's GPU; the training command then names that GPU as cuda:N.)
+ */
 function cudaIndex(device: Device | string | number, where: string): number {
   if (typeof device === 'number') {
     if (!Number.isInteger(device) || device < 0)

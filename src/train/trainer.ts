@@ -169,6 +169,8 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
     if (rank === 0) await saveTrainingCheckpoint(o.outDir, model, optimizer, { step, position, settingsHash });
   };
 
+  // On CUDA the frames go through pinned host memory: the copy to the GPU does not wait.
+  const onCuda = model.device !== 'cpu';
   const hadCheckpointing = model.activationCheckpointing;
   if (o.checkpointActivations !== undefined) model.setActivationCheckpointing(o.checkpointActivations);
   model.train();
@@ -185,7 +187,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
       const epoch = loader.position.epoch;
       for await (const batch of loader.epoch({ signal: o.signal })) {
         const parts = scope(() =>
-          microStep(model, objective, batchToTensors(collate(batch.items)), { worldSize: world, rank, allGather: dist.allGatherWithGrad }, s.gradAccum, {
+          microStep(model, objective, batchToTensors(collate(batch.items), { pinVideo: onCuda }), { worldSize: world, rank, allGather: dist.allGatherWithGrad }, s.gradAccum, {
             amp,
             scaler,
             context: { answers },

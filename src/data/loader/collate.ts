@@ -82,12 +82,13 @@ export interface TensorBatch {
   fusionLabels?: Tensor;
 }
 
-export function batchToTensors(b: CollatedBatch): TensorBatch {
+/** `pinVideo`: the frames in pinned host memory, for a model on CUDA (an asynchronous copy). */
+export function batchToTensors(b: CollatedBatch, o: { pinVideo?: boolean } = {}): TensorBatch {
   const t: TensorBatch = {
     inputIds: toTensor(b.inputIds, b.textShape),
     attentionMask: toTensor(b.attentionMask, b.textShape),
     tokenTypeIds: toTensor(b.tokenTypeIds, b.textShape),
-    video: toTensor(b.video, b.videoShape),
+    video: toTensor(b.video, b.videoShape, o.pinVideo),
     videoMask: toTensor(b.videoMask, b.videoMaskShape),
   };
   if (b.answerLabels) t.answerLabels = toTensor(b.answerLabels, [b.size]);
