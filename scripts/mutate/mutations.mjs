@@ -229,4 +229,11 @@ export const MUTATIONS = [
     edits: [{ find: 'if (text.length > MAX_TEXT_CHARS)', replace: 'if (false)' }],
     tests: ['src/data/tokenizer/clip-tokenizer.test.ts'],
   },
+  {
+    id: 'scaler-not-restored',
+    description: 'an fp16 resume keeps the fresh loss scaler (initScale, no tracker, no skips) instead of the checkpoint\'s',
+    file: 'src/train/checkpoint.ts',
+    edits: [{ find: '    if (precision.scaler) loadScaler(precision.scaler, metadata.grad_scaler, path);\n', replace: '' }],
+    tests: ['src/train/fp16-resume.test.ts', '--test-name-pattern=stopped after'],
+  },
 ];

@@ -5,8 +5,9 @@ export class TrainingError extends Error {
   constructor(
     readonly code: TrainingErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'TrainingError';
   }
 }

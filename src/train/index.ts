@@ -5,7 +5,7 @@ export { PRESETS, DEMO_MODEL, STAGE1_NEW_MODULES, FUSION_NEW_MODULES, type Train
 export { OBJECTIVES, OBJECTIVE_SPECS, type Objective, type ObjectiveSpec, type ObjectiveContext } from './objectives.js';
 export { answerVocabularyOf, qaTrainingSamples, type QaTrainingSamples } from './qa-samples.js';
 export { parameterGroups, type GroupOptions } from './param-groups.js';
-export { saveTrainingCheckpoint, loadTrainingCheckpoint, hasCheckpoint, LAST_CHECKPOINT, type TrainState } from './checkpoint.js';
+export { saveTrainingCheckpoint, loadTrainingCheckpoint, hasCheckpoint, LAST_CHECKPOINT, type TrainState, type CheckpointPrecision } from './checkpoint.js';
 export { Progress, type StepRecord, type ProgressOptions } from './progress.js';
 export { launchWorkers, workerEnv, freePort, type LaunchOptions, type WorkerEnv } from './launch.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';

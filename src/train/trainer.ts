@@ -76,8 +76,10 @@ export interface TrainRunOptions {
 export type { AmpMode } from './train-step.js';
 
 export interface TrainResult {
-  /** Optimizer steps skipped by the fp16 loss scaler (inf/NaN gradients); 0 otherwise. */
+  /** Optimizer steps skipped by the fp16 loss scaler (inf/NaN gradients) over the whole run, those before a resume included; 0 otherwise. */
   skippedSteps: number;
+  /** fp16: the loss scaler's factor after the last step (restored with the checkpoint on resume); undefined otherwise. */
+  lossScale?: number;
   steps: number;
   totalSteps: number;
   /** Mean loss of each optimizer step run by this call. */
@@ -155,18 +157,18 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
 
   let step = 0;
   if (o.resume && hasCheckpoint(o.outDir)) {
-    const st = await loadTrainingCheckpoint(o.outDir, model, optimizer, settingsHash);
+    const st = await loadTrainingCheckpoint(o.outDir, model, optimizer, settingsHash, { amp, scaler });
     step = st.step;
     loader.restore(st.position);
     if (rank === 0) await progress.startAt(step);
-    progress.event('resume', { step, position: st.position });
+    progress.event('resume', { step, position: st.position, ...(scaler ? { lossScale: scaler.scaleFactor } : {}) });
   } else {
     if (rank === 0) await progress.startAt(0);
     dist.broadcastParameters(params);
   }
 
   const save = async (position: TrainState['position']) => {
-    if (rank === 0) await saveTrainingCheckpoint(o.outDir, model, optimizer, { step, position, settingsHash });
+    if (rank === 0) await saveTrainingCheckpoint(o.outDir, model, optimizer, { step, position, settingsHash, amp: amp ?? 'off' }, scaler);
   };
 
   // On CUDA the frames go through pinned host memory: the copy to the GPU does not wait.
@@ -240,6 +242,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   if (skipped.skipped > 0) progress.event('skipped', { ...skipped });
   return {
     skippedSteps: scaler?.skippedSteps ?? 0,
+    lossScale: scaler?.scaleFactor,
     steps: step,
     totalSteps,
     losses,

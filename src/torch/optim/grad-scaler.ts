@@ -4,7 +4,9 @@
  * the gradients divided by it before clipping and the update. A step whose gradients hold inf or
  * NaN (the factor was too large) is skipped and the factor halved (backoff); after `growthInterval`
  * clean steps in a row it doubles (growth). Per step: `scale(loss).backward()`,
- * `unscale(params)` (before clipping), `step(optimizer)`, `update()`.
+ * `unscale(params)` (before clipping), `step(optimizer)`, `update()`. `stateDict()` /
+ * `loadStateDict()` carry the factor, the clean-step count and the skipped-step count across a
+ * checkpoint (plain numbers), so a resumed run scales as an uninterrupted one would.
  */
 import { noGrad } from '../autograd.js';
 import type { Parameter } from '../nn/parameter.js';
@@ -24,10 +26,35 @@ export interface GradScalerOptions {
   enabled?: boolean;
 }
 
+/**
+ * What a checkpoint keeps of a scaler: its counters and, so that a state is only loaded into a
+ * scaler that evolves it the same way, the settings that decide how they change.
+ */
 export interface GradScalerState {
+  /** The current factor. */
   scale: number;
+  /** Clean steps in a row since the factor last changed (0 ≤ growthTracker < growthInterval). */
   growthTracker: number;
+  /** Steps skipped because of inf/NaN gradients. */
+  skippedSteps: number;
+  growthFactor: number;
+  backoffFactor: number;
+  growthInterval: number;
 }
+
+/** A state handed to `GradScaler.loadStateDict` that is malformed or belongs to a scaler with other settings; `field` names the culprit. */
+export class GradScalerStateError extends Error {
+  readonly code = 'BAD_SCALER_STATE';
+  constructor(
+    readonly field: keyof GradScalerState | 'state',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GradScalerStateError';
+  }
+}
+
+const SETTINGS = ['growthFactor', 'backoffFactor', 'growthInterval'] as const;
 
 export class GradScaler {
   #scale: number;
@@ -38,7 +65,7 @@ export class GradScaler {
   readonly backoffFactor: number;
   readonly growthInterval: number;
   readonly enabled: boolean;
-  /** Steps skipped because of inf/NaN gradients since construction. */
+  /** Steps skipped because of inf/NaN gradients since construction (or, after loadStateDict, since the saved run began). */
   skippedSteps = 0;
 
   constructor(o: GradScalerOptions = {}) {
@@ -117,12 +144,49 @@ export class GradScaler {
     this.#foundInf = false;
   }
 
+  /** The state to checkpoint (a new plain object; JSON-serialisable). */
   stateDict(): GradScalerState {
-    return { scale: this.#scale, growthTracker: this.#growthTracker };
+    const { growthFactor, backoffFactor, growthInterval } = this;
+    return { scale: this.#scale, growthTracker: this.#growthTracker, skippedSteps: this.skippedSteps, growthFactor, backoffFactor, growthInterval };
   }
 
+  /**
+   * Restores a `stateDict()` (between steps: a half-done step is forgotten). Everything is checked
+   * before anything changes; a malformed state, or one saved by a scaler with other growth or
+   * backoff settings, throws GradScalerStateError naming the field.
+   */
   loadStateDict(s: GradScalerState): void {
-    this.#scale = s.scale;
-    this.#growthTracker = s.growthTracker;
+    const where = 'GradScaler.loadStateDict';
+    if (typeof s !== 'object' || s === null || Array.isArray(s))
+      throw new GradScalerStateError('state', `${where}: expected the object stateDict() returns, got ${describe(s)}`);
+    const field = (name: keyof GradScalerState, ok: (v: number) => boolean, expected: string): number => {
+      const v: unknown = s[name];
+      if (typeof v !== 'number' || !ok(v))
+        throw new GradScalerStateError(name, `${where}: '${name}' must be ${expected}, got ${describe(v)}; pass a state saved by GradScaler.stateDict()`);
+      return v;
+    };
+    for (const name of SETTINGS) {
+      const mine = this[name];
+      const saved = field(name, (v) => v > 0, 'a number > 0');
+      if (saved !== mine)
+        throw new GradScalerStateError(
+          name,
+          `${where}: the state was saved by a scaler with ${name} ${saved}, this one has ${mine}; construct it with { ${name}: ${saved} } to continue that run`,
+        );
+    }
+    const scale = field('scale', (v) => Number.isFinite(v) && v > 0, 'a finite number > 0');
+    const growthTracker = field('growthTracker', (v) => Number.isInteger(v) && v >= 0 && v < this.growthInterval, `an integer in [0, ${this.growthInterval})`);
+    const skippedSteps = field('skippedSteps', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    this.#scale = scale;
+    this.#growthTracker = growthTracker;
+    this.skippedSteps = skippedSteps;
+    this.#unscaled = false;
+    this.#foundInf = false;
   }
+}
+
+/** A received value for a message: numbers as written (NaN, Infinity), the rest as JSON. */
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (the field is missing)';
+  return typeof v === 'number' ? String(v) : `${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v} ${JSON.stringify(v)}`;
 }

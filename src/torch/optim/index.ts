@@ -3,4 +3,4 @@ export { Optimizer, type ParamGroup, type ParamGroupInput, type OptimizerState }
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { BertAdam, type BertAdamOptions } from './bert-adam.js';
 export { makeSchedule, type Schedule, type ScheduleName } from './schedules.js';
-export { GradScaler, type GradScalerOptions, type GradScalerState } from './grad-scaler.js';
+export { GradScaler, GradScalerStateError, type GradScalerOptions, type GradScalerState } from './grad-scaler.js';
