@@ -116,7 +116,10 @@ function findNccl(t) {
     '/usr/include',
   ];
   const cudaInc = [];
-  for (const h of ['cuda_runtime_api.h', 'crt/host_config.h', 'cublas_v2.h', 'cusparse.h', 'cusolverDn.h']) {
+  // CUDA 12.3+ headers include CCCL's <nv/target> too.
+  const runtime = firstWith(cudaDirs, 'cuda_fp16.h');
+  const needsNv = runtime && readFileSync(join(runtime, 'cuda_fp16.h'), 'utf8').includes('<nv/target>');
+  for (const h of ['cuda_runtime_api.h', 'crt/host_config.h', 'cublas_v2.h', 'cusparse.h', 'cusolverDn.h', ...(needsNv ? ['nv/target'] : [])]) {
     const d = firstWith(cudaDirs, h);
     if (!d) return { nccl: null, ncclMissing: `the CUDA header ${h} was not found (install the CUDA toolkit or set CUDA_HOME)` };
     cudaInc.push(d);

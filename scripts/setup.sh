@@ -15,6 +15,7 @@ missing=()
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
+command -v unzip >/dev/null || missing+=(unzip)
 [ -f /usr/include/gloo/algorithm.h ] || missing+=(libgloo-dev)
 # Chromium for the service's browser test (playwright-core drives it; no browser download).
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
