@@ -6,8 +6,8 @@
  * and text encoding run side by side with the original code's structure in PyTorch
  * (bench/vs-pytorch.ts, bench/py/t2vlp_video.py): float32, single-threaded by default, CPU time,
  * alternating runs. Environment: T2VLP_BENCH_REPS (2), T2VLP_BENCH_SIDE_REPS (3),
- * T2VLP_BENCH_SIDE_THREADS (1), T2VLP_BENCH_SIDE_BATCHES ('1,4'), T2VLP_BENCH_SIDE_ONLY=1 to stop
- * after the comparison.
+ * T2VLP_BENCH_SIDE_THREADS (1), T2VLP_BENCH_SIDE_BATCHES ('1,4'; empty for text only),
+ * T2VLP_BENCH_SIDE_ONLY=1 to stop after the comparison.
  */
 import { T2VLP } from '../src/model/index.js';
 import { sideBySide } from './vs-pytorch.js';
@@ -31,7 +31,7 @@ function time(fn: () => void, reps: number): number {
 export default async function bench(): Promise<void> {
   const reps = Number(process.env.T2VLP_BENCH_REPS ?? 2);
   const sideThreads = Number(process.env.T2VLP_BENCH_SIDE_THREADS ?? 1);
-  const sideBatches = (process.env.T2VLP_BENCH_SIDE_BATCHES ?? '1,4').split(',').map(Number);
+  const sideBatches = (process.env.T2VLP_BENCH_SIDE_BATCHES ?? '1,4').split(',').filter(Boolean).map(Number);
   await sideBySide(sideThreads, Number(process.env.T2VLP_BENCH_SIDE_REPS ?? 3), sideBatches);
   if (process.env.T2VLP_BENCH_SIDE_ONLY === '1') return;
   console.log(`threads: ${getNumThreads()}`);

@@ -85,7 +85,19 @@ export async function sideBySide(threads: number, reps: number, batches: number[
       cases.push({ name: `video-b${B}`, command: `video ${B}`, input: randn([B, 12, 3, 224, 224]).keep(), fn: (x) => void model.encodeVideo(x).embedding, per: B, unit: 'video' });
     const ids = randint(1, 49000, [64, 32]);
     scope(() => void ids.narrow(1, 31, 1).fill_(49407)); // end of text last, as the Python side
-    cases.push({ name: 'text', command: 'text 64 32', input: ids.keep(), fn: (x) => void model.encodeText(x).embedding, per: 64, unit: 'text' });
+    // 'text' as retrieval encodes captions (only the embedding is read); 'text-all': with every
+    // token's feature too (encodeText's default), the path before the EOT-only shortcut;
+    // 'text-short': 12-token captions (EOT at 11) zero-padded to 32 as the reference's loaders pad
+    // them. The original code's work does not depend on where the EOT is, so its side runs the same command.
+    const eotOnly = (x: Tensor) => void model.encodeText(x, null, { eotOnly: true }).embedding;
+    const short = ids.clone();
+    scope(() => {
+      short.narrow(1, 11, 1).fill_(49407);
+      short.narrow(1, 12, 20).fill_(0);
+    });
+    cases.push({ name: 'text', command: 'text 64 32', input: ids.keep(), fn: eotOnly, per: 64, unit: 'text' });
+    cases.push({ name: 'text-all', command: 'text 64 32', input: ids.clone().keep(), fn: (x) => void model.encodeText(x).embedding, per: 64, unit: 'text' });
+    cases.push({ name: 'text-short', command: 'text 64 32', input: short.keep(), fn: eotOnly, per: 64, unit: 'text' });
     for (const c of cases) {
       const ours = () => timeT2vlp(() => noGrad(() => scope(() => c.fn(c.input))));
       ours(); // warm-up, both sides

@@ -33,6 +33,8 @@ export {
   type T2VLPConfig,
   type VideoEncoding,
   type TextEncoding,
+  type TextEmbedding,
+  type EncodeTextOptions,
   type Stage1Batch,
   type Stage1Loss,
   type LoadModelOptions,

@@ -128,8 +128,10 @@ export async function evaluateRetrieval(model: T2VLP, dataset: Dataset, o: Retri
       const enc = noGrad(() =>
         scope((): TextPart => {
           const t = o.tokenizer.batch(part, { maxWords: o.maxWords ?? 32 });
+          // Without re-ranking only the embedding is read: the text tower's EOT-only path.
+          if (!depth) return { embedding: model.encodeText(t.inputIds, t.attentionMask, { eotOnly: true }).embedding };
           const e = model.encodeText(t.inputIds, t.attentionMask);
-          return depth ? { embedding: e.embedding, tokens: e.tokens, eot: e.eot, attentionMask: t.attentionMask } : { embedding: e.embedding };
+          return { embedding: e.embedding, tokens: e.tokens, eot: e.eot, attentionMask: t.attentionMask };
         }),
       );
       textParts.push(keepAll(enc));

@@ -125,14 +125,39 @@ export class CLIP extends nn.Module {
   /** Per-token text features ln_final(x) @ text_projection for ids [B, L]: [B, L, E]. */
   encodeTextTokens(ids: Tensor, onBlock?: TransformerRunOptions['onBlock']): Tensor {
     return scope(() => {
-      const L = ids.shape[1]!;
-      if (L > this.config.contextLength)
-        throw new RangeError(`encodeText: ${L} tokens exceed the context length ${this.config.contextLength}`);
-      const x = this.token_embedding.forward(ids).add(this.positional_embedding.narrow(0, 0, L));
-      const causal = full([L, L], -Infinity).triu(1); // padding is not masked (docs/QUIRKS.md)
+      const { x, causal } = this.#textInput(ids);
       const out = this.transformer.forward(x, { attnMask: causal, onBlock });
       return this.ln_final.forward(out).matmul(this.text_projection);
     });
+  }
+
+  /**
+   * The end-of-text feature alone, ln_final(x_eot) @ text_projection for ids [B, L]: [B, E], the
+   * rows `encodeTextTokens` would give at `eotIndex(ids)` (docs/ARCHITECTURE.md "CPU inference").
+   * The mask is causal, so no position after a caption's EOT reaches its feature: the tower runs
+   * on the first max(EOT)+1 tokens only, and its last block computes its queries, attention
+   * output and MLP at each caption's EOT row (keys and values over all kept tokens).
+   */
+  encodeTextEot(ids: Tensor, onBlock?: TransformerRunOptions['onBlock']): Tensor {
+    return scope(() => {
+      const [B, L] = ids.shape as [number, number];
+      const eot = this.eotIndex(ids); // [B]
+      const used = B > 0 ? eot.max().item() + 1 : L;
+      const { x, causal } = this.#textInput(ids, used);
+      const out = this.transformer.forward(x, { attnMask: causal, onBlock, lastQueries: eot.reshape(B, 1) }); // [B, 1, Wt]
+      return this.ln_final.forward(out.reshape(B, -1)).matmul(this.text_projection);
+    });
+  }
+
+  /** Token plus position embeddings of the first `L` of ids [B, ≥L] and the causal mask [L, L]. */
+  #textInput(ids: Tensor, L = ids.shape[1]!): { x: Tensor; causal: Tensor } {
+    const given = ids.shape[1]!;
+    if (given > this.config.contextLength)
+      throw new RangeError(`encodeText: ${given} tokens exceed the context length ${this.config.contextLength}`);
+    const used = L === given ? ids : ids.narrow(1, 0, L);
+    const x = this.token_embedding.forward(used).add(this.positional_embedding.narrow(0, 0, L));
+    const causal = full([L, L], -Infinity).triu(1); // padding is not masked (docs/QUIRKS.md)
+    return { x, causal };
   }
 
   /**

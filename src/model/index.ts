@@ -8,6 +8,8 @@ export {
   meanPooledVideo,
   type VideoEncoding,
   type TextEncoding,
+  type TextEmbedding,
+  type EncodeTextOptions,
   type Stage1Batch,
   type Stage1Loss,
   type SimilarityOptions,

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { scope, type Tensor } from '../torch/index.js';
+import { enableGrad, manualSeed, noGrad, randint, scope, type Tensor } from '../torch/index.js';
+import { assertClose as assertTensorClose } from '../torch/testing/index.js';
 import { T2VLP, textCenters } from './index.js';
 import { REFERENCE_DIR, assertClose, fixture } from './testing/parity.js';
 
@@ -127,6 +128,53 @@ describe('stage-1 parity with the reference', () => {
       assertClose(t.eot.unsqueeze(1), f.get('sequence_output')!, 'sequence_output (EOT feature)');
       const centers = textCenters(model.clip.projectedCenters(), t.tokens, f.get('input.attention_mask')!);
       assertClose(centers, f.get('text_center')!, 'text_center');
+    });
+  });
+});
+
+describe("encodeText's EOT-only path (docs/ARCHITECTURE.md \"CPU inference\")", () => {
+  /** Captions of 16 tokens, EOT (999) at 3, 15, 0 and 7 and zero padding after it; the last row has no EOT (argmax fallback, at 11). */
+  const captions = () => {
+    const ids = randint(1, 900, [5, 16]);
+    [3, 15, 0, 7].forEach((e, b) => {
+      ids.select(0, b).narrow(0, e, 1).fill_(999);
+      if (e < 15) ids.select(0, b).narrow(0, e + 1, 15 - e).fill_(0);
+    });
+    ids.select(0, 4).narrow(0, 11, 1).fill_(950);
+    return ids;
+  };
+
+  test('same embedding as the full path within 1e-5, inference and gradient modes, and the fixture EOT feature', async () => {
+    const f = await fixture('stage1_text.safetensors');
+    manualSeed(11);
+    scope(() => {
+      for (const [ids, mask] of [[f.get('input.input_ids')!, f.get('input.attention_mask')!], [captions(), null]] as const) {
+        for (const run of [noGrad, enableGrad]) {
+          const short = run(() => model.encodeText(ids, mask, { eotOnly: true }));
+          const all = run(() => model.encodeText(ids, mask));
+          assert.ok(!('tokens' in short), 'no per-token features');
+          assertTensorClose(short.embedding, all.embedding, { atol: 1e-5, rtol: 0, message: 'embedding' });
+          assertTensorClose(short.eot, all.eot, { atol: 1e-5, rtol: 1e-5, message: 'eot' });
+        }
+      }
+      const ref = noGrad(() => model.encodeText(f.get('input.input_ids')!, null, { eotOnly: true }));
+      assertClose(ref.eot, f.get('eot_feature')!, 'eot_feature (EOT-only path)');
+    });
+  });
+
+  test('the shortcut is taken: the tower runs on max(EOT)+1 tokens, its last block at each EOT only', () => {
+    manualSeed(12);
+    scope(() => {
+      const ids = captions();
+      const shapes = new Map<number, number[]>();
+      const eot = noGrad(() => model.clip.encodeTextEot(ids, (i, x) => void shapes.set(i, x.shape)));
+      assert.deepEqual(eot.shape, [5, 128]);
+      for (let i = 0; i < 5; i++) assert.deepEqual(shapes.get(i), [5, 16, 128], `block ${i}: every token up to the last EOT (at 15)`);
+      assert.deepEqual(shapes.get(5), [5, 1, 128], 'last block: one row per caption');
+      shapes.clear();
+      noGrad(() => model.clip.encodeTextEot(ids.narrow(0, 2, 3), (i, x) => void shapes.set(i, x.shape)));
+      assert.deepEqual(shapes.get(0), [3, 12, 128], 'EOTs at 0, 7 and 11: 12 tokens');
+      assert.deepEqual(shapes.get(5), [3, 1, 128]);
     });
   });
 });

@@ -62,6 +62,19 @@ export interface TextEncoding {
   embedding: Tensor;
 }
 
+/** `encodeText(..., { eotOnly: true })`: the end-of-text feature and embedding, without per-token features. */
+export type TextEmbedding = Pick<TextEncoding, 'eot' | 'embedding'>;
+
+export interface EncodeTextOptions {
+  /**
+   * Compute only what `eot` and `embedding` need, for callers that read nothing else (retrieval
+   * indexing and search, query encoding): the result has no `tokens`, and the text tower skips
+   * the positions after the last caption's end of text and, in its last block, every row but each
+   * caption's end of text (docs/ARCHITECTURE.md "CPU inference"). Same numbers up to float32 rounding.
+   */
+  eotOnly?: boolean;
+}
+
 export interface Stage1Batch {
   /** [B, T, 3, H, W] normalised pixels (the reference's [B, 1, T, 1, 3, H, W] is accepted too). */
   video: Tensor;
@@ -313,14 +326,24 @@ export class T2VLP extends nn.Module {
     }));
   }
 
-  /** ids [B, L] int64; attentionMask [B, L] is accepted for symmetry (the text tower does not use it). */
-  encodeText(ids: Tensor, attentionMask?: Tensor | null): TextEncoding {
+  /**
+   * ids [B, L] int64; attentionMask [B, L] is accepted for symmetry (the text tower does not use it).
+   * With `{ eotOnly: true }`, only `eot` and `embedding` (see EncodeTextOptions).
+   */
+  encodeText(ids: Tensor, attentionMask?: Tensor | null, o?: EncodeTextOptions & { eotOnly?: false }): TextEncoding;
+  encodeText(ids: Tensor, attentionMask: Tensor | null | undefined, o: EncodeTextOptions & { eotOnly: true }): TextEmbedding;
+  encodeText(ids: Tensor, attentionMask?: Tensor | null, o?: EncodeTextOptions): TextEncoding | TextEmbedding;
+  encodeText(ids: Tensor, attentionMask?: Tensor | null, o: EncodeTextOptions = {}): TextEncoding | TextEmbedding {
     return this.#run(() => scope(() => {
       const i = this.#in(ids);
       const x = i.shape.length === 3 ? i.reshape(i.shape[0]!, i.shape[2]!) : i;
       if (x.shape.length !== 2) throw new RangeError(`encodeText: ids must be [B, L], got [${ids.shape.join(', ')}]`);
       if (x.dtype !== 'int64') throw new TypeError(`encodeText: ids must be int64, got ${x.dtype}`);
       this.#mask(attentionMask, x.shape[0]!, x.shape[1]!, 'encodeText: attentionMask');
+      if (o.eotOnly) {
+        const eot = this.#f32(this.clip.encodeTextEot(x));
+        return { eot, embedding: F.normalize(eot, 2, -1) };
+      }
       const tokens = this.#f32(this.clip.encodeTextTokens(x));
       const eot = CLIP.pick(tokens, this.clip.eotIndex(x));
       return { tokens, eot, embedding: F.normalize(eot, 2, -1) };

@@ -2,7 +2,7 @@
  * The transformer's inference path (grad mode off, float32: QuickGELU folded into the MLP's GEMMs,
  * residuals added in place) against the training path written as CLIP's block (x + attn(ln_1 x),
  * x + c_proj(quickGelu(c_fc(ln_2 x)))), on the same weights; and a block run at selected query
- * positions (`queries`, Transformer's `lastQueries`); the Transformer's in-place residual stream
+ * positions (`queries`, Transformer's `lastQueries`; shared [P] or per sample [N, P]); the Transformer's in-place residual stream
  * against the plain block-by-block run against the rows of the full output, with and
  * without an additive causal mask. Tolerance 1e-5 absolute + relative (float32 rounding of the
  * folded 1.702 scalings; both sides see the same inputs).
@@ -106,6 +106,24 @@ describe('queries: output at selected positions only', () => {
       b.dispose();
     }));
 
+  it('per-sample positions [N, P]: the rows of each sample, each with its mask row ([L, L], [N·heads, L, L], [N, 1, L, L])', () =>
+    scope(() => {
+      const b = block();
+      const x = randn([3, 8, W]);
+      const q = tensor([7, 2, 0, 5, 3, 3], [3, 2], 'int64'); // sample n reads rows q[n]
+      const causal = full([8, 8], -Infinity).triu(1);
+      const perSample = randn([3, 1, 8, 8]).mul(2); // a different additive mask for each sample
+      const perHead = randn([3 * HEADS, 8, 8]);
+      const rowsOf = (y: Tensor) => y.index([arange(3).reshape(3, 1), q]); // [3, 2, W]
+      for (const mask of [null, causal, perSample, perHead]) {
+        const part = noGrad(() => b.forward(x, mask, q));
+        assert.deepEqual(part.shape, [3, 2, W]);
+        assertClose(part, rowsOf(noGrad(() => b.forward(x, mask))), TOL);
+        assertClose(enableGrad(() => b.forward(x, mask, q).detach()), rowsOf(slow(b, x, mask)), TOL);
+      }
+      b.dispose();
+    }));
+
   it('Transformer applies lastQueries to the last block run only', () =>
     scope(() => {
       manualSeed(5);
@@ -119,6 +137,12 @@ describe('queries: output at selected positions only', () => {
       assertClose(part, full3.indexSelect(1, q), TOL);
       const first2 = noGrad(() => t.forward(x, { to: 2, lastQueries: q }));
       assertClose(first2, noGrad(() => t.forward(x, { to: 2 })).indexSelect(1, q), TOL);
+      // one position per sample, as the text tower's end of text, under a causal mask
+      const causal = full([6, 6], -Infinity).triu(1);
+      const eot = tensor([4, 1], [2, 1], 'int64');
+      const own = noGrad(() => t.forward(x, { attnMask: causal, lastQueries: eot }));
+      assert.deepEqual(own.shape, [2, 1, W]);
+      assertClose(own, noGrad(() => t.forward(x, { attnMask: causal })).index([arange(2).reshape(2, 1), eot]), TOL);
       t.dispose();
     }));
 });

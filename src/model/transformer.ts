@@ -8,9 +8,11 @@
  * (x·σ(1.702x) = silu(1.702x)/1.702: c_fc's GEMM scales by 1.702, c_proj's by 1/1.702, leaving
  * one silu pass instead of three element-wise passes), and the residual sums are added in place.
  * A block can also compute its output at selected query positions only (`queries`), while keys
- * and values still cover the whole sequence: a last block whose other rows nobody reads.
+ * and values still cover the whole sequence: a last block whose other rows nobody reads. The
+ * positions are shared by all samples ([P]: the class tokens of a video's frames) or chosen per
+ * sample ([N, P]: each caption's end-of-text token).
  */
-import { autocastState, isGradEnabled, isQuantized, nn, scope, type Tensor } from '../torch/index.js';
+import { arange, autocastState, isGradEnabled, isQuantized, nn, scope, type Tensor } from '../torch/index.js';
 
 const F = nn.functional;
 const QUICK_GELU = 1.702;
@@ -59,6 +61,27 @@ export class Mlp extends nn.Module {
   }
 }
 
+/** The rows of `x` [N, L, ...] at `queries`: [P] shared by all samples, or [N, P] per sample → [N, P, ...]. */
+function rowsAt(x: Tensor, queries: Tensor): Tensor {
+  if (queries.shape.length === 1) return x.indexSelect(1, queries);
+  const N = x.shape[0]!;
+  return x.index([arange(N).reshape(N, 1), queries]);
+}
+
+/**
+ * The rows of an additive mask for the queries: [L, S], [N·heads, L, S] or [N, 1 | heads, L, S]
+ * in; out a mask of the query count's height in a layout MultiheadAttention accepts.
+ */
+function maskRowsAt(mask: Tensor, queries: Tensor): Tensor {
+  if (queries.shape.length === 1) return mask.indexSelect(-2, queries); // [..., P, S]
+  const [N, P] = queries.shape as [number, number];
+  const S = mask.shape[mask.shape.length - 1]!;
+  if (mask.shape.length === 2) return mask.index([queries]).reshape(N, 1, P, S); // row q of [L, S] per sample
+  const m = mask.reshape(N, -1, mask.shape[mask.shape.length - 2]!, S); // [N, 1 | heads, L, S]
+  const h = m.shape[1]!;
+  return m.index([arange(N).reshape(N, 1, 1), arange(h).reshape(1, h, 1), queries.reshape(N, 1, P)]); // [N, h, P, S]
+}
+
 export class ResidualAttentionBlock extends nn.Module {
   attn: nn.MultiheadAttention;
   ln_1: nn.LayerNorm;
@@ -74,15 +97,16 @@ export class ResidualAttentionBlock extends nn.Module {
   }
   /**
    * x [N, L, W]; attnMask additive [L, L], [N, 1, L, L] or [N·heads, L, L] (sample-major, as PyTorch).
-   * `queries` (int64 [P], positions along L): the output is computed at those positions only,
-   * [N, P, W], attending over all L keys; the rows equal those of the full output.
+   * `queries` (int64 positions along L, [P] for every sample or [N, P] per sample): the output is
+   * computed at those positions only, [N, P, W], attending over all L keys (each query with its
+   * own mask row); the rows equal those of the full output.
    */
   forward(x: Tensor, attnMask?: Tensor | null, queries?: Tensor | null): Tensor {
     return scope(() => {
       const h = this.ln_1.forward(x);
-      const q = queries ? h.indexSelect(1, queries) : h;
-      const mask = queries && attnMask ? attnMask.indexSelect(-2, queries) : attnMask;
-      const base = queries ? x.indexSelect(1, queries) : x;
+      const q = queries ? rowsAt(h, queries) : h;
+      const mask = queries && attnMask ? maskRowsAt(attnMask, queries) : attnMask;
+      const base = queries ? rowsAt(x, queries) : x;
       const inPlace = fastPath(x, this, this.attn.out_proj, this.mlp.c_fc, this.mlp.c_proj);
       // In place, the fresh attention and MLP outputs receive the residual: no extra allocation.
       const a = this.attn.forward(q, h, h, { attnMask: mask });
@@ -133,8 +157,8 @@ export interface TransformerRunOptions {
   from?: number;
   to?: number;
   /**
-   * int64 [P] positions: the last block run computes its output at these positions only
-   * ([N, P, W]; see ResidualAttentionBlock.forward).
+   * int64 positions, [P] for every sample or [N, P] per sample: the last block run computes its
+   * output at these positions only ([N, P, W]; see ResidualAttentionBlock.forward).
    */
   lastQueries?: Tensor | null;
   /** Called with each block's output (for parity tests and inspection); it runs inside the block scope, so `keep()` what you store. */

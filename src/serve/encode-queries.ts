@@ -19,6 +19,6 @@ export function encodeQueries(model: T2VLP, tokenizer: ClipTokenizer, texts: rea
   const ids = new BigInt64Array(B * used);
   for (let b = 0; b < B; b++) ids.set(a.inputIds.subarray(b * L, b * L + used), b * used);
   const E = model.config.embedDim;
-  const out = noGrad(() => scope(() => model.encodeText(tensor(ids, [B, used])).embedding.toArray() as Float32Array));
+  const out = noGrad(() => scope(() => model.encodeText(tensor(ids, [B, used]), null, { eotOnly: true }).embedding.toArray() as Float32Array));
   return texts.map((_, i) => out.slice(i * E, (i + 1) * E));
 }

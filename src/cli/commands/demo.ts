@@ -207,7 +207,7 @@ function queryScores(
   return noGrad(() =>
     scope(() => {
       const t = tokenizer.batch([query], { maxWords });
-      const q = model.encodeText(t.inputIds, t.attentionMask).embedding;
+      const q = model.encodeText(t.inputIds, t.attentionMask, { eotOnly: true }).embedding;
       const v = tensor(videos.data, videos.shape);
       return q.matmul(v.t()).mul(model.clip.logit_scale.exp()).toArray() as Float32Array;
     }),
