@@ -236,4 +236,18 @@ export const MUTATIONS = [
     edits: [{ find: '    if (precision.scaler) loadScaler(precision.scaler, metadata.grad_scaler, path);\n', replace: '' }],
     tests: ['src/train/fp16-resume.test.ts', '--test-name-pattern=stopped after'],
   },
+  {
+    id: 'eot-shortcut-not-taken',
+    description: "encodeTextEot runs the text tower's last block at every position (the EOT-only shortcut dropped)",
+    file: 'src/model/clip.ts',
+    edits: [{ find: 'onBlock, lastQueries: eot.reshape(B, 1) }); // [B, 1, Wt]\n      return this.ln_final.forward(out.reshape(B, -1))', replace: 'onBlock }); // [B, 1, Wt]\n      return this.ln_final.forward(out.index([arange(B), eot]))' }],
+    tests: ['src/model/t2vlp.test.ts', '--test-name-pattern=shortcut is taken'],
+  },
+  {
+    id: 'eot-mask-rows-shared',
+    description: "per-sample query rows of the mask all take sample 0's row",
+    file: 'src/model/transformer.ts',
+    edits: [{ find: 'return mask.index([queries]).reshape(N, 1, P, S); // row q of [L, S] per sample', replace: 'return mask.index([queries.narrow(0, 0, 1).expand(N, P)]).reshape(N, 1, P, S); // row q of [L, S] per sample' }],
+    tests: ['src/model/t2vlp.test.ts', '--test-name-pattern=same embedding as the full path'],
+  },
 ];

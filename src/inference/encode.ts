@@ -73,7 +73,7 @@ export function encodeTexts(
     const emb = noGrad(() =>
       scope(() => {
         const t = tokenizer.batch(part, { maxWords: o.maxWords ?? 32 });
-        return model.encodeText(t.inputIds, t.attentionMask).embedding.toArray() as Float32Array;
+        return model.encodeText(t.inputIds, t.attentionMask, { eotOnly: true }).embedding.toArray() as Float32Array;
       }),
     );
     out.set(emb, i * E);

@@ -71,7 +71,7 @@ export function scoreQuery(
     scope(() => {
       const t = tokenizer.batch([q], { maxWords: o.maxWords ?? 32 });
       // the stored vectors are on the CPU: the query joins them there (the model may be on a GPU)
-      const text = model.encodeText(t.inputIds, t.attentionMask).embedding.to('cpu'); // [1, E]
+      const text = model.encodeText(t.inputIds, t.attentionMask, { eotOnly: true }).embedding.to('cpu'); // [1, E]
       const videos = tensor(index.embeddings, [n, index.dim]); // [N, E]
       const scale = model.clip.logit_scale.exp().to('float32').to('cpu');
       return text.matmul(videos.t()).mul(scale).toArray() as Float32Array; // [1, N]
