@@ -9,6 +9,7 @@
 #
 # The wheels (~2.3 GB) are unpacked once into T2VLP_CUDA_WHEELS (default ~/.cache/t2vlp/cuda-wheels).
 # The build happens in a copy of the working tree, so the checkout's own (CPU) build is untouched.
+# Needs git, python3 with the CPU torch (for its version), unzip and network access to PyPI.
 # Exit status: 0 passed; 1 failed; 3 the wheels could not be downloaded (nothing was checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,8 +47,9 @@ export LIBTORCH=$ROOT/torch
 node native/find-libtorch.mjs info
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-# The working tree without build outputs; node_modules shared.
-tar -C "$REPO" --exclude=./build --exclude=./node_modules --exclude=./.git -cf - . | tar -C "$WORK" -xf -
+# The working tree's files that git knows or would add (no build/, dist/ or caches: without .git
+# the copy would otherwise run a stale dist/); node_modules shared.
+git -C "$REPO" ls-files -z -co --exclude-standard | tar -C "$REPO" --null --ignore-failed-read -T - -cf - | tar -C "$WORK" -xf -
 ln -s "$REPO/node_modules" "$WORK/node_modules"
 cd "$WORK"
 t0=$(date +%s)

@@ -250,4 +250,11 @@ export const MUTATIONS = [
     edits: [{ find: 'return mask.index([queries]).reshape(N, 1, P, S); // row q of [L, S] per sample', replace: 'return mask.index([queries.narrow(0, 0, 1).expand(N, P)]).reshape(N, 1, P, S); // row q of [L, S] per sample' }],
     tests: ['src/model/t2vlp.test.ts', '--test-name-pattern=same embedding as the full path'],
   },
+  {
+    id: 'encode-pending-leaked',
+    description: 'encodeVideos leaves the queued batch allocated when a run stops between batches',
+    file: 'src/inference/encode.ts',
+    edits: [{ find: '    pending?.dispose();\n', replace: '' }],
+    tests: ['src/inference/encode.test.ts'],
+  },
 ];
