@@ -23,7 +23,7 @@ import type { T2VLPConfig } from '../src/model/index.js';
 import type { Config, Result } from './train-step.bench.js';
 
 /** Tiny sizes (as bench/py/t2vlp_modules.py's TINY): the same code paths in seconds. */
-const TINY: Partial<T2VLPConfig> = {
+export const TINY: Partial<T2VLPConfig> = {
   embedDim: 32,
   imageResolution: 32,
   visionLayers: 2,

@@ -11,13 +11,17 @@
 #
 # Usage: t2vlp_train_step.py [--threads N] [--batch B] [--steps S] [--warmup W] [--tiny] [--check]
 #                            [--config JSON]   (sizes named as in src/model/configs/vit-b-16.json)
+#                            [--dump DIR]      (for bench/train-step-parity.ts, below)
 # Prints one JSON line: {"cpu": [s per timed step], "wall": [...], "loss", "peak_rss_bytes"
 # (getrusage ru_maxrss), "vmhwm_bytes" and "base_rss_bytes" (/proc/self/status VmHWM, and VmRSS once
 # the model and batch exist), "threads", "torch", "config"}. --tiny: TINY sizes (seconds). --check:
 # also verifies that the loss is finite, that exactly the parameters the objective reaches have
 # non-zero gradients, that every one of them changes in the step and the others do not, and that
-# logit_scale ends at most log(100); exits 1 when a check fails.
-import argparse, json, math, resource, sys, time
+# logit_scale ends at most log(100); exits 1 when a check fails. --dump DIR: writes DIR/weights.pt
+# (the initial `clip.*` state dict) and DIR/reference.pt (the batch's video and input_ids, the
+# first step's loss, and every parameter after it as `after.clip.*`), torch.save format, so that
+# bench/train-step-parity.ts can run t2vlp's step on the same weights and batch and compare.
+import argparse, json, math, os, resource, sys, time
 from dataclasses import asdict, fields, replace
 
 import torch
@@ -113,6 +117,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--tiny", action="store_true")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--dump", help="directory for weights.pt and reference.pt (see the header)")
     ap.add_argument("--config", help="JSON sizes over ViT-B/16 (or TINY); t2vlp's other keys are ignored")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -131,6 +136,9 @@ def main():
     input_ids = torch.randint(1, 49000, (B, CAPTION_TOKENS))
     attention_mask = torch.ones(B, CAPTION_TOKENS, dtype=torch.long)
     base_rss = rss("VmRSS")
+    if a.dump:
+        os.makedirs(a.dump, exist_ok=True)
+        torch.save({"clip." + n: p.detach().clone() for n, p in clip.named_parameters()}, os.path.join(a.dump, "weights.pt"))
     before = {n: p.detach().clone() for n, p in clip.named_parameters()} if a.check else None
     problems, cpu, wall, loss_value = [], [], [], float("nan")
     for i in range(a.warmup + a.steps):
@@ -146,6 +154,10 @@ def main():
         optimizer.zero_grad(set_to_none=True)
         if a.check and i == 0:
             problems += check_update(clip, before)
+        if a.dump and i == 0:
+            ref = {"video": video, "input_ids": input_ids, "loss": torch.tensor(loss_value)}
+            ref.update({"after.clip." + n: p.detach().clone() for n, p in clip.named_parameters()})
+            torch.save(ref, os.path.join(a.dump, "reference.pt"))
         if i >= a.warmup:
             cpu.append(time.process_time() - c0)
             wall.append(time.perf_counter() - w0)
@@ -175,6 +187,8 @@ def check_update(clip, before):
     problems = []
     for n, p in clip.named_parameters():
         changed = not torch.equal(p.detach(), before[n])
+        if not changed and p.numel() == 1:
+            continue  # CLIP's lr 1e-7 may move a scalar (logit_scale, 2.66) by less than half a float32 ulp
         if changed == n.startswith(UNUSED):
             problems.append(f"{n}: {'changed' if changed else 'unchanged'} after the step")
         if p.grad is not None:
