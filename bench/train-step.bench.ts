@@ -12,11 +12,13 @@
  * Environment: T2VLP_BENCH_BATCHES (default "2,8"), T2VLP_BENCH_PRECISIONS ("float32,bfloat16"),
  * T2VLP_BENCH_CHECKPOINTING ("off,on"), T2VLP_BENCH_STEPS (timed steps, 1), T2VLP_BENCH_WARMUP
  * (untimed steps first, 1), T2VLP_BENCH_DEVICE (cpu, cuda, cuda:N; default CUDA when available).
+ * bench/train-step-vs-pytorch.bench.ts runs `runConfig` in a child the same way, with a thread
+ * count and, for its tiny check, other model sizes.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TensorBatch } from '../src/data/index.js';
-import { T2VLP } from '../src/model/index.js';
+import { T2VLP, type T2VLPConfig } from '../src/model/index.js';
 import {
   cuda,
   getNumThreads,
@@ -27,6 +29,7 @@ import {
   randint,
   randn,
   scope,
+  setNumThreads,
   zeros,
   type Device,
   type Tensor,
@@ -44,17 +47,23 @@ const PRECISIONS: Record<string, { prepare: (m: T2VLP) => void; around: <T>(fn: 
   bfloat16: { prepare: (m) => void m.to('bfloat16'), around: (fn) => fn() },
 };
 
-interface Config {
+export interface Config {
   batch: number;
   precision: string;
   checkpointing: boolean;
   device: Device;
   steps: number;
   warmup: number;
+  /** Intra-op threads (default: libtorch's). */
+  threads?: number;
+  /** Model sizes over ViT-B/16 (frames and resolution of the batch follow them). */
+  model?: Partial<T2VLPConfig>;
 }
 
-interface Result {
+export interface Result {
   stepSec: number[];
+  /** CPU time of the process (all threads) per timed step. */
+  stepCpuSec: number[];
   loss: number;
   /** Peak RSS of the process, and its RSS once the model and batch exist. */
   peakRssBytes: number;
@@ -71,8 +80,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function runConfig(c: Config): Result {
   const precision = PRECISIONS[c.precision];
   if (!precision) throw new RangeError(`train-step bench: precision '${c.precision}' is not one of ${Object.keys(PRECISIONS).join(', ')}`);
+  if (c.threads !== undefined) setNumThreads(c.threads);
   manualSeed(0);
-  const model = new T2VLP();
+  const model = new T2VLP(c.model);
   precision.prepare(model);
   if (c.device !== 'cpu') model.to(c.device);
   model.setActivationCheckpointing(c.checkpointing).train();
@@ -80,9 +90,10 @@ function runConfig(c: Config): Result {
   const optimizer = createOptimizer(model, settings);
   const params = optimizer.parameters();
   const B = c.batch;
+  const { numFrames: T, imageResolution: R } = model.config;
   const batch: TensorBatch = scope(() => ({
-    video: randn([B, 12, 3, 224, 224]).keep(),
-    videoMask: ones([B, 12], 'int64').keep(),
+    video: randn([B, T, 3, R, R]).keep(),
+    videoMask: ones([B, T], 'int64').keep(),
     inputIds: randint(1, 49000, [B, 32]).keep(),
     attentionMask: ones([B, 32], 'int64').keep(),
     tokenTypeIds: zeros([B, 32], 'int64').keep(),
@@ -90,16 +101,22 @@ function runConfig(c: Config): Result {
   const baseRssBytes = hostMemory().rssBytes;
   if (c.device !== 'cpu') cuda.resetPeakMemoryStats(c.device);
   const stepSec: number[] = [];
+  const stepCpuSec: number[] = [];
   let loss = NaN;
   for (let i = 0; i < c.warmup + c.steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     precision.around(() => {
       loss = microStep(model, OBJECTIVE_SPECS.stage1, batch, {}, 1).loss; // item() waits for a GPU
       applyStep(model, optimizer, params, { maxGradNorm: settings.maxGradNorm, lrScale: 1 });
     });
-    if (i >= c.warmup) stepSec.push((performance.now() - t0) / 1000);
+    if (i >= c.warmup) {
+      stepSec.push((performance.now() - t0) / 1000);
+      const cpu = process.cpuUsage(c0);
+      stepCpuSec.push((cpu.user + cpu.system) / 1e6);
+    }
   }
-  const r: Result = { stepSec, loss, peakRssBytes: hostMemory().peakRssBytes, baseRssBytes };
+  const r: Result = { stepSec, stepCpuSec, loss, peakRssBytes: hostMemory().peakRssBytes, baseRssBytes };
   if (c.device !== 'cpu') {
     const s = cuda.memoryStats(c.device);
     r.cudaPeakAllocatedBytes = s.peakAllocatedBytes;
