@@ -257,4 +257,11 @@ export const MUTATIONS = [
     edits: [{ find: '    pending?.dispose();\n', replace: '' }],
     tests: ['src/inference/encode.test.ts'],
   },
+  {
+    id: 'inference-workspace-is-bias',
+    description: "the inference path's workspaces made with contiguous(): with one row they are the bias parameters themselves",
+    file: 'src/model/transformer.ts',
+    edits: [{ find: "expand(r.numel / w, -1).clone(); // weights' dtype and device", replace: "expand(r.numel / w, -1).contiguous(); // weights' dtype and device" }],
+    tests: ['src/model/transformer.test.ts', '--test-name-pattern=single row'],
+  },
 ];

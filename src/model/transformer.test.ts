@@ -91,6 +91,25 @@ describe('Transformer inference path (residual stream updated in place)', () => 
     }));
 });
 
+describe('Transformer inference path on a single row (N·L = 1: one token of a cached decoding step)', () => {
+  it('matches the training path and leaves every parameter untouched', () =>
+    scope(() => {
+      manualSeed(11);
+      const t = new Transformer(W, 2, HEADS);
+      noGrad(() => {
+        for (const p of t.parameters()) if (p.shape.length === 1) scope(() => p.copy_(randn(p.shape).mul(0.5)));
+      });
+      t.eval();
+      const before = [...t.parameters()].map((p) => p.detach().clone());
+      const x = randn([1, 1, W]);
+      const fast = noGrad(() => t.forward(x));
+      const plain = enableGrad(() => t.forward(x).detach());
+      assertClose(fast, plain, TOL);
+      [...t.parameters()].forEach((p, i) => assertClose(p.detach(), before[i]!, { atol: 0, rtol: 0 }));
+      t.dispose();
+    }));
+});
+
 describe('queries: output at selected positions only', () => {
   it('equals the selected rows of the full output, without and with a mask', () =>
     scope(() => {

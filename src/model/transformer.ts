@@ -200,7 +200,8 @@ export class Transformer extends nn.Module {
       const r = x.contiguous().clone(); // the stream; x is the caller's and stays untouched
       const [w] = r.shape.slice(-1) as [number];
       const last = o.lastQueries ? to - 1 : to; // a last block at selected queries runs on its own
-      const ws = (b: nn.Parameter) => b.reshape(1, -1).expand(r.numel / w, -1).contiguous(); // weights' dtype and device
+      // clone, not contiguous: with one row the expanded bias is already contiguous, and the workspace would be the bias itself
+      const ws = (b: nn.Parameter) => b.reshape(1, -1).expand(r.numel / w, -1).clone(); // weights' dtype and device
       const first = this.resblocks.at(from);
       const hidden = ws(first.mlp.c_fc.bias!); // [N·L, 4W]
       const qkv = ws(first.attn.in_proj_bias); // [N·L, 3W]
