@@ -99,6 +99,18 @@ describe('caption head parity (caption_head)', () => {
     });
   });
 
+  test('a single video (batch 1, one row per cached step): cached equals re-encoded and the batch-2 row', () => {
+    scope(() => {
+      const v = video().narrow(0, 1, 1);
+      const vm = videoMask().narrow(0, 1, 1);
+      const one = greedyCaptionIds(model, v, vm, { cache: true, maxSteps: 8 }).ids;
+      const reencoded = greedyCaptionIds(model, v, vm, { cache: false, maxSteps: 8 }).ids;
+      const both = greedyCaptionIds(model, video(), videoMask(), { cache: true, maxSteps: 8 }).ids;
+      assert.deepEqual(ints(one), ints(reencoded));
+      assert.deepEqual(ints(one), ints(both.narrow(0, 1, 1)));
+    });
+  });
+
   test('beam search: width 1 equals greedy up to the end id; width 3 is deterministic', () => {
     scope(() => {
       const S = 10;
