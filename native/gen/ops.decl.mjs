@@ -299,11 +299,11 @@ const conversion = [
   }),
   op('pinMemory', {
     doc: 'A copy in page-locked host memory (for asynchronous copies to CUDA); needs a CUDA device.', method: false, display: 'pinMemory', args: [self],
-    call: composite('libtorch reports a missing CUDA device obscurely here', (v) => `(torch::cuda::is_available() ? ${v.self}.pin_memory() : throw Failure(kUnavailable, "pinned host memory is for copies to a CUDA device, and this build sees none"))`),
+    call: composite('libtorch reports a missing CUDA device obscurely here', (v) => `(requireCudaForPinned(), ${v.self}.pin_memory())`),
   }),
   op('isPinned', {
     doc: 'Whether the tensor lives in page-locked host memory (false without CUDA).', returns: 'B', method: false, display: 'isPinned', args: [self],
-    call: composite('is_pinned asks the CUDA runtime, which a CPU-only build lacks', (v) => `(torch::cuda::is_available() && ${v.self}.is_pinned())`),
+    call: composite('is_pinned asks the CUDA runtime, which a CPU-only build lacks', (v) => `(cudaDevices() > 0 && ${v.self}.is_pinned())`),
   }),
 ];
 

@@ -78,6 +78,16 @@ struct Failure : std::runtime_error {
   Failure(const char* c, const std::string& what) : std::runtime_error(what), code(c) {}
 };
 
+// The CUDA devices this libtorch sees: 0 for a CPU-only build or a machine without a GPU.
+inline int64_t cudaDevices() {
+  return torch::cuda::is_available() ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
+}
+
+// Pinned host memory serves copies to a CUDA device; without one libtorch's own error is obscure.
+inline void requireCudaForPinned() {
+  if (cudaDevices() == 0) throw Failure(kUnavailable, "pinned host memory is for copies to a CUDA device, and this build sees none");
+}
+
 // Throws the JavaScript error `op: detail` carrying `code`, `op` and `torchMessage` (= detail):
 // an instance of TorchError when src/torch/errors.ts installed its factory (installErrorFactory),
 // otherwise a plain Error/TypeError with those properties.

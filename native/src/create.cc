@@ -17,8 +17,7 @@ static Napi::Value fromArray(const Napi::CallbackInfo& info) {
     auto shape = argIA(info, 1, "fromArray", "shape");
     auto dtype = argDT(info, 2, "fromArray", "dtype");
     bool pinned = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
-    if (pinned && !torch::cuda::is_available())
-      throw Failure(kUnavailable, "pinned host memory is for copies to a CUDA device, and this build sees none");
+    if (pinned) requireCudaForPinned();
     int64_t numel = 1;
     for (int64_t d : shape) {
       if (d < 0) argError(info.Env(), "fromArray", "shape", "negative dimension");

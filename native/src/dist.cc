@@ -82,9 +82,10 @@ c10::intrusive_ptr<c10d::Backend> glooGroup(const std::string& host, int rank, i
 // One GPU per process: the group is bound to `deviceIndex`, the GPU this rank's tensors live on,
 // so that NCCL's communicator, its barrier and its streams use that GPU and no other.
 c10::intrusive_ptr<c10d::Backend> ncclGroup(int rank, int world, std::chrono::milliseconds timeout, int deviceIndex) {
-  if (!torch::cuda::is_available() || deviceIndex < 0 || deviceIndex >= static_cast<int>(torch::cuda::device_count()))
+  const int64_t n = cudaDevices();
+  if (deviceIndex < 0 || deviceIndex >= n)
     throw std::invalid_argument("the nccl backend needs CUDA device " + std::to_string(deviceIndex) + ", and this process sees " +
-                                std::to_string(torch::cuda::is_available() ? torch::cuda::device_count() : 0) + " CUDA device(s)");
+                                std::to_string(n) + " CUDA device(s)");
   // The process's current device too (as torch.cuda.set_device does), so that nothing it runs
   // opens a context on another GPU.
   c10::cuda::set_device(static_cast<c10::DeviceIndex>(deviceIndex));
@@ -104,13 +105,6 @@ c10d::ReduceOp reduceOp(const std::string& name) {
   throw std::invalid_argument("unknown reduce op '" + name + "' (sum, max, min, product)");
 }
 }  // namespace
-
-static Napi::Value distAvailable(const Napi::CallbackInfo& info) {
-  return guard(info, "distributedAvailable", [&]() -> Napi::Value {
-    noArgs(info, "distributedAvailable");
-    return Napi::Boolean::New(info.Env(), true);
-  });
-}
 
 // One field of distInit's options object, checked like a positional argument.
 static Napi::Value field(const Napi::Object& o, const char* name, bool number) {
@@ -209,12 +203,6 @@ static Napi::Value distDestroy(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value distAvailable(const Napi::CallbackInfo& info) {
-  return guard(info, "distributedAvailable", [&]() -> Napi::Value {
-    noArgs(info, "distributedAvailable");
-    return Napi::Boolean::New(info.Env(), false);
-  });
-}
 static Napi::Value unavailable(const Napi::CallbackInfo& info) {
   return guard(info, "distributed", [&]() -> Napi::Value {
     throw Failure(kUnavailable,
@@ -231,7 +219,6 @@ static Napi::Value unavailable(const Napi::CallbackInfo& info) {
 #endif
 
 void registerDist(Napi::Env env, Napi::Object exports) {
-  exports.Set("distAvailable", Napi::Function::New(env, distAvailable, "distAvailable"));
   exports.Set("distBackends", Napi::Function::New(env, distBackends, "distBackends"));
   exports.Set("distInit", Napi::Function::New(env, distInit, "distInit"));
   exports.Set("distAllReduce", Napi::Function::New(env, distAllReduce, "distAllReduce"));

@@ -69,21 +69,20 @@ static Napi::Value version(const Napi::CallbackInfo& info) {
 static Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
   return guard(info, "cudaDeviceCount", [&]() -> Napi::Value {
     noArgs(info, "cudaDeviceCount");
-    return Napi::Number::New(info.Env(),
-                             torch::cuda::is_available() ? static_cast<double>(torch::cuda::device_count()) : 0);
+    return Napi::Number::New(info.Env(), static_cast<double>(cudaDevices()));
   });
 }
 
 #if T2_HAS_DEVICE_ALLOCATOR
-// The CUDA caching allocator of device `index`, after checking that the device exists.
-static c10::DeviceAllocator* cudaAllocator(const Napi::CallbackInfo& info, const char* op) {
+// The CUDA caching allocator and the device index of argument 0, after checking that the device exists.
+static std::pair<c10::DeviceAllocator*, c10::DeviceIndex> cudaAllocator(const Napi::CallbackInfo& info, const char* op) {
   int64_t index = argI(info, 0, op, "index");
-  int64_t n = torch::cuda::is_available() ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
+  int64_t n = cudaDevices();
   if (n == 0) throw Failure(kUnavailable, "this libtorch sees no CUDA device (a CPU-only build, or no GPU)");
   if (index < 0 || index >= n)
     throw std::invalid_argument("CUDA device " + std::to_string(index) + " does not exist (this machine has " +
                                 std::to_string(n) + ")");
-  return c10::getDeviceAllocator(c10::DeviceType::CUDA);
+  return {c10::getDeviceAllocator(c10::DeviceType::CUDA), static_cast<c10::DeviceIndex>(index)};
 }
 #endif
 
@@ -92,8 +91,8 @@ static c10::DeviceAllocator* cudaAllocator(const Napi::CallbackInfo& info, const
 static Napi::Value cudaMemoryStats(const Napi::CallbackInfo& info) {
   return guard(info, "cudaMemoryStats", [&]() -> Napi::Value {
 #if T2_HAS_DEVICE_ALLOCATOR
-    auto* alloc = cudaAllocator(info, "cudaMemoryStats");
-    auto s = alloc->getDeviceStats(static_cast<c10::DeviceIndex>(argI(info, 0, "cudaMemoryStats", "index")));
+    auto [alloc, index] = cudaAllocator(info, "cudaMemoryStats");
+    auto s = alloc->getDeviceStats(index);
     const auto agg = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
     auto o = Napi::Object::New(info.Env());
     auto num = [&](const char* k, int64_t v) { o.Set(k, Napi::Number::New(info.Env(), static_cast<double>(v))); };
@@ -117,8 +116,8 @@ static Napi::Value cudaMemoryStats(const Napi::CallbackInfo& info) {
 static Napi::Value cudaResetPeakMemoryStats(const Napi::CallbackInfo& info) {
   return guard(info, "cudaResetPeakMemoryStats", [&]() -> Napi::Value {
 #if T2_HAS_DEVICE_ALLOCATOR
-    auto* alloc = cudaAllocator(info, "cudaResetPeakMemoryStats");
-    alloc->resetPeakStats(static_cast<c10::DeviceIndex>(argI(info, 0, "cudaResetPeakMemoryStats", "index")));
+    auto [alloc, index] = cudaAllocator(info, "cudaResetPeakMemoryStats");
+    alloc->resetPeakStats(index);
     return info.Env().Undefined();
 #else
     argI(info, 0, "cudaResetPeakMemoryStats", "index");

@@ -264,4 +264,11 @@ export const MUTATIONS = [
     edits: [{ find: "expand(r.numel / w, -1).clone(); // weights' dtype and device", replace: "expand(r.numel / w, -1).contiguous(); // weights' dtype and device" }],
     tests: ['src/model/transformer.test.ts', '--test-name-pattern=single row'],
   },
+  {
+    id: 'checkpoint-recompute-float32',
+    description: "activation checkpointing recomputes a chain run under autocast in float32 (the forward's autocast state ignored)",
+    file: 'src/torch/activation-checkpoint.ts',
+    edits: [{ find: 'enableGrad(() => underForwardAutocast(chain, () => segments[i]!.run(leaves[i]!)))', replace: 'enableGrad(() => segments[i]!.run(leaves[i]!))' }],
+    tests: ['src/torch/activation-checkpoint.test.ts', "--test-name-pattern=forward pass's autocast"],
+  },
 ];

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { ClipTokenizer } from '../data/index.js';
 import { evaluateCaptioning, evaluateQa, qaChance, resetFusionEncoder, type CaptionScores, type QaChance } from '../eval/index.js';
 import { T2VLP } from '../model/index.js';
-import { manualSeed } from '../torch/index.js';
+import { manualSeed, type Device } from '../torch/index.js';
 import { answerVocabularyOf, trainModel, type Progress, type TrainResult, type TrainSettings } from '../train/index.js';
+import { onDevice } from './device.js';
 import { readCaptionEvalSplit, readQaEvalSplit } from './eval-task-data.js';
 import { readSplit, trainingVideoReader } from './setup.js';
 
@@ -23,6 +24,8 @@ export interface DemoTaskContext {
   base: TrainSettings;
   tokenizer: ClipTokenizer;
   progress: Progress;
+  /** Where the tasks train and evaluate (the demo's --device). */
+  device: Device;
 }
 
 export interface DemoCaptioning {
@@ -47,7 +50,7 @@ function taskSettings(c: DemoTaskContext, objective: 'caption' | 'qa', epochs: n
 
 async function withStage2<T>(c: DemoTaskContext, seed: number, f: (model: T2VLP) => Promise<T>): Promise<T> {
   manualSeed(seed);
-  const model = await T2VLP.load(c.fusionCheckpoint);
+  const model = onDevice(await T2VLP.load(c.fusionCheckpoint), c.device);
   try {
     return await f(model);
   } finally {

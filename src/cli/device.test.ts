@@ -50,6 +50,11 @@ describe('--device', () => {
     assert.equal(commandDevice('cpu'), 'cpu');
   });
 
+  test('int8 computes on the CPU by default, even where CUDA is available', () => {
+    assert.equal(commandDevice(undefined, 'int8'), 'cpu');
+    assert.equal(commandDevice(undefined, 'float32'), cuda.isAvailable() ? 'cuda' : 'cpu');
+  });
+
   test('a malformed value names the flag and the accepted forms', () => {
     for (const bad of ['gpu', 'cpu:0', 'cuda:x', 'CUDA', ''])
       assert.throws(

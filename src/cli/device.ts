@@ -1,6 +1,7 @@
 /**
  * The device a command computes on, from its `--device` option (options.ts DEVICE_OPTION): the
- * value checked against this build's CUDA devices, or CUDA when there is one and CPU otherwise.
+ * value checked against this build's CUDA devices, or CUDA when there is one (and `dtype`, the
+ * command's --dtype, is not int8) and CPU otherwise.
  * A DeviceError names the flag: CUDA_UNAVAILABLE on a machine or build without CUDA, BAD_DEVICE for
  * a malformed value or a cuda:N out of range.
  */
@@ -9,8 +10,9 @@ import { cuda, parseDevice, type Device } from '../torch/index.js';
 import type { DistributedBackend } from '../torch/distributed.js';
 import { UsageError } from './args.js';
 
-export function commandDevice(value: string | undefined): Device {
-  if (value === undefined) return cuda.isAvailable() ? 'cuda' : 'cpu';
+export function commandDevice(value: string | undefined, dtype?: string): Device {
+  // int8 kernels are CPU kernels (FBGEMM): an int8 model computes on the CPU unless --device says otherwise (and is then refused).
+  if (value === undefined) return cuda.isAvailable() && dtype !== 'int8' ? 'cuda' : 'cpu';
   return parseDevice(value, '--device');
 }
 

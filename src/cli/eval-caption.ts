@@ -29,7 +29,7 @@ export async function runCaptionEval(r: TaskRun): Promise<number> {
   const baseline = baselineOf(args.baseline);
   const dataset = await readCaptionEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'caption', split);
-  let model = await loadTaskModel('caption', checkpoint, args.dtype, commandDevice(args.device));
+  let model = await loadTaskModel('caption', checkpoint, args.dtype, commandDevice(args.device, args.dtype));
   try {
     const tokenizer = await ClipTokenizer.load();
     const quiet = args.quiet === true;
@@ -50,7 +50,7 @@ export async function runCaptionEval(r: TaskRun): Promise<number> {
     );
     let base: CaptionEvalResult | null = null;
     if (baseline.kind !== 'none') {
-      model = await baselineModel(baseline, model, args.dtype, commandDevice(args.device));
+      model = await baselineModel(baseline, model, args.dtype, commandDevice(args.device, args.dtype));
       base = await evalWith('baseline');
     }
     const numVideos = res.predictions.length;

@@ -17,7 +17,7 @@ export async function runQaEval(r: TaskRun): Promise<number> {
   const baseline = baselineOf(args.baseline);
   const { dataset, trainAnswers, folder } = await readQaEvalSplit(args.dataset, data, split, videoDir);
   const out = predictionsPath(args.predictions, checkpoint, 'qa', split);
-  let model = await loadTaskModel('qa', checkpoint, args.dtype, commandDevice(args.device));
+  let model = await loadTaskModel('qa', checkpoint, args.dtype, commandDevice(args.device, args.dtype));
   try {
     const tokenizer = await ClipTokenizer.load();
     const answers = await answerChoice(args.answers, checkpoint, tokenizer);
@@ -44,7 +44,7 @@ export async function runQaEval(r: TaskRun): Promise<number> {
     );
     let base: { accuracy: number; perType: Record<string, QAScore> } | null = null;
     if (baseline.kind !== 'none') {
-      model = await baselineModel(baseline, model, args.dtype, commandDevice(args.device));
+      model = await baselineModel(baseline, model, args.dtype, commandDevice(args.device, args.dtype));
       const b = await evalWith('baseline');
       base = { accuracy: b.accuracy, perType: b.perType };
     }

@@ -69,7 +69,7 @@ export interface OpenedModel {
 
 export async function openModel(checkpoint: string, dtype: string, device?: string): Promise<OpenedModel> {
   const [model, tokenizer] = await Promise.all([
-    loadModelForInference(checkpoint, { dtype: dtype as 'float32' | 'bfloat16' | 'int8', device: commandDevice(device) }),
+    loadModelForInference(checkpoint, { dtype: dtype as 'float32' | 'bfloat16' | 'int8', device: commandDevice(device, dtype) }),
     ClipTokenizer.load(),
   ]);
   // bfloat16 weights give other vectors: an index is tied to the checkpoint and its dtype.

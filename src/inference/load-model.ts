@@ -39,7 +39,13 @@ export async function loadModelForInference(
     );
   try {
     const model = (await T2VLP.load(path, { dtype: o.dtype })).eval();
-    return o.device && o.device !== 'cpu' ? model.to(o.device) : model;
+    if (!o.device || o.device === 'cpu') return model;
+    try {
+      return model.to(o.device);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
   } catch (e) {
     if (!(
       e instanceof CheckpointError ||

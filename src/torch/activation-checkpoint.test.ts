@@ -3,13 +3,14 @@
  * gradients of every parameter and of the chain's input equal plain autograd's within
  * max|diff| ≤ 1e-6·max|grad| (the same float32 ops, summed in another order), a loss that uses an
  * intermediate output as well as the last one gets both contributions, frozen leading segments
- * are not recomputed, dropout replays with `preserveRng`, and nothing stays alive afterwards (nor
- * after a segment throws).
+ * are not recomputed, dropout replays with `preserveRng`, a chain run inside bfloat16 autocast is
+ * recomputed in bfloat16 although backward runs outside it, and nothing stays alive afterwards
+ * (nor after a segment throws).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActivationCheckpoints, type CheckpointSegment } from './activation-checkpoint.js';
-import { F, manualSeed, memoryStats, nn, randn, scope, type Tensor } from './index.js';
+import { autocast, F, manualSeed, memoryStats, nn, randn, scope, type Tensor } from './index.js';
 
 const TOL = 1e-6;
 
@@ -27,7 +28,7 @@ function chain(seed: number, n: number, dropout = 0): { layers: nn.Linear[]; seg
 }
 
 /** Gradients of the parameters and of the input after `loss = f(outputs)`, plain or checkpointed. */
-function grads(checkpointed: boolean, o: { dropout?: number; useMiddle?: boolean; freezeFirst?: boolean; noReplay?: boolean } = {}): number[][] {
+function grads(checkpointed: boolean, o: { dropout?: number; useMiddle?: boolean; freezeFirst?: boolean; noReplay?: boolean; bf16?: boolean } = {}): number[][] {
   const { layers, segments } = chain(3, 4, o.dropout ?? 0);
   if (o.freezeFirst) layers[0]!.parameters().forEach((p) => p.requiresGrad_(false));
   const tape = new ActivationCheckpoints();
@@ -37,15 +38,20 @@ function grads(checkpointed: boolean, o: { dropout?: number; useMiddle?: boolean
       const x0 = randn([5, 8]).requiresGrad_(true);
       const input = x0.mul(2); // the chain's input has a graph of its own
       manualSeed(9);
-      let outs: Tensor[];
-      if (checkpointed) outs = tape.run(input, segments, { preserveRng: !!o.dropout && !o.noReplay }).slice(1);
-      else {
-        outs = [];
-        let x = input;
-        for (const s of segments) outs.push((x = s.run(x)));
-      }
-      let loss = outs.at(-1)!.square().sum();
-      if (o.useMiddle) loss = loss.add(outs[1]!.mul(outs[1]!).mean());
+      // The forward (and the loss) inside autocast when asked, the backward outside it, as the trainer does.
+      const forward = (): Tensor => {
+        let outs: Tensor[];
+        if (checkpointed) outs = tape.run(input, segments, { preserveRng: !!o.dropout && !o.noReplay }).slice(1);
+        else {
+          outs = [];
+          let x = input;
+          for (const s of segments) outs.push((x = s.run(x)));
+        }
+        let l = outs.at(-1)!.float().square().sum();
+        if (o.useMiddle) l = l.add(outs[1]!.float().mul(outs[1]!.float()).mean());
+        return l;
+      };
+      const loss = o.bf16 ? autocast(forward, { dtype: 'bfloat16' }) : forward();
       if (checkpointed) tape.backward(loss);
       else loss.backward();
       assert.equal(tape.pending, 0);
@@ -86,6 +92,13 @@ describe('ActivationCheckpoints', () => {
     const plain = grads(false, { freezeFirst: true });
     assert.equal(plain[0]!.length, 0);
     assertSame(grads(true, { freezeFirst: true }), plain);
+  });
+
+  it("recomputes under the forward pass's autocast (bfloat16 forward, backward outside autocast)", () => {
+    const plain = grads(false, { bf16: true });
+    assertSame(grads(true, { bf16: true }), plain);
+    // and the precision matters: the bfloat16 gradients are not float32's
+    assert.throws(() => assertSame(grads(false), plain));
   });
 
   it('replays dropout with preserveRng', () => {

@@ -16,8 +16,12 @@
  *   segment's incoming gradient; finally the chain input's own graph receives the first leaf's.
  * Stochastic segments (dropout) replay the CPU generator's state of their forward pass with
  * `preserveRng` (CUDA generators are not covered: such segments must be deterministic there).
+ * The recomputation runs under the autocast state of the forward pass (as PyTorch's checkpoint
+ * does), so a chain run inside `autocast` is recomputed in the same precision even though the
+ * backward, as recommended, runs outside it.
  */
 import { enableGrad, noGrad } from './autograd.js';
+import { autocast, autocastState } from './precision/autocast.js';
 import { keep, scope } from './scope.js';
 import { getRngState, setRngState } from './system.js';
 import type { Tensor } from './tensor.js';
@@ -42,6 +46,8 @@ interface Chain {
   needsGrad: boolean[];
   segments: readonly CheckpointSegment[];
   rng: (Tensor | null)[];
+  /** The autocast state of the forward pass, on the input's device type. */
+  autocast: { enabled: boolean; dtype: string; device: string };
 }
 
 export class ActivationCheckpoints {
@@ -59,7 +65,15 @@ export class ActivationCheckpoints {
    * activations inside the segments are not kept: call `backward(loss)` instead of `loss.backward()`.
    */
   run(input: Tensor, segments: readonly CheckpointSegment[], o: CheckpointRunOptions = {}): Tensor[] {
-    const chain: Chain = { input: keep(input.view(input.shape)), leaves: [], needsGrad: [], segments, rng: [] };
+    const device = input.device;
+    const chain: Chain = {
+      input: keep(input.view(input.shape)),
+      leaves: [],
+      needsGrad: [],
+      segments,
+      rng: [],
+      autocast: { ...autocastState(device), device },
+    };
     let needs = input.requiresGrad;
     let x = keep(input.detach().requiresGrad_(needs));
     chain.leaves.push(x);
@@ -114,7 +128,7 @@ function backChain(chain: Chain): void {
       const saved = state ? getRngState() : null;
       if (state) setRngState(state);
       try {
-        const out = enableGrad(() => segments[i]!.run(leaves[i]!));
+        const out = enableGrad(() => underForwardAutocast(chain, () => segments[i]!.run(leaves[i]!)));
         if (out.requiresGrad) out.backward(g);
       } finally {
         if (saved) setRngState(saved);
@@ -126,6 +140,15 @@ function backChain(chain: Chain): void {
       const g = leaves[0]!.grad;
       if (g) chain.input.backward(g);
     });
+}
+
+/** `fn` under the chain's forward autocast state: as it is when that is the current state already. */
+function underForwardAutocast<T>(chain: Chain, fn: () => T): T {
+  const want = chain.autocast;
+  const now = autocastState(want.device);
+  if (now.enabled === want.enabled && (!want.enabled || now.dtype === want.dtype)) return fn();
+  const dtype = (want.enabled ? want.dtype : now.dtype) as 'bfloat16' | 'float16';
+  return autocast(fn, { dtype, device: want.device, enabled: want.enabled });
 }
 
 function release(chain: Chain): void {

@@ -46,16 +46,15 @@ export class DistributedError extends Error {
 
 let current: { rank: number; worldSize: number } | null = null;
 
-export const distributedAvailable = (): boolean => native.distAvailable();
 /** The backends this build of the addon has: 'gloo' with Gloo's headers, 'nccl' with a CUDA libtorch and nccl.h. */
 export const distributedBackends = (): DistributedBackend[] => native.distBackends() as DistributedBackend[];
+/** Whether this build has any collective backend. */
+export const distributedAvailable = (): boolean => distributedBackends().length > 0;
 export const isInitialized = (): boolean => current !== null;
 export const getRank = (): number => current?.rank ?? 0;
 export const getWorldSize = (): number => current?.worldSize ?? 1;
 
 export function initProcessGroup(o: ProcessGroupOptions): void {
-  if (!native.distAvailable())
-    throw new DistributedError('NOT_AVAILABLE', 'initProcessGroup: this build of the t2vlp addon has no collectives (apt-get install libgloo-dev, then npm run build:native)');
   if (!Number.isInteger(o.worldSize) || o.worldSize < 1)
     throw new DistributedError('BAD_OPTIONS', `initProcessGroup: worldSize must be a positive integer, got ${o.worldSize}`);
   if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize)

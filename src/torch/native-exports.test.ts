@@ -20,7 +20,6 @@ const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'call-eve
 const TAKES_NO_ARGUMENTS = new Set([
   'allowTF32',
   'cudaDeviceCount',
-  'distAvailable',
   'distBackends',
   'distDestroy',
   'getNumThreads',

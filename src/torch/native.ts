@@ -107,7 +107,6 @@ export interface NativeAddon extends GeneratedOps {
     scale: number | null,
   ): Handle;
   // Collectives (see src/torch/distributed/).
-  distAvailable(): boolean;
   distBackends(): string[];
   distInit(opts: {
     host: string;

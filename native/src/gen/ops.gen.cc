@@ -1574,7 +1574,7 @@ static Napi::Value op_toDevice(const Napi::CallbackInfo& info) {
 static Napi::Value op_pinMemory(const Napi::CallbackInfo& info) {
   return guard(info, "pinMemory", [&]() -> Napi::Value {
     const at::Tensor& self = unwrap(info, 0, "pinMemory", "self");
-    return retT(info.Env(), (torch::cuda::is_available() ? self.pin_memory() : throw Failure(kUnavailable, "pinned host memory is for copies to a CUDA device, and this build sees none")));
+    return retT(info.Env(), (requireCudaForPinned(), self.pin_memory()));
   });
 }
 
@@ -1582,7 +1582,7 @@ static Napi::Value op_pinMemory(const Napi::CallbackInfo& info) {
 static Napi::Value op_isPinned(const Napi::CallbackInfo& info) {
   return guard(info, "isPinned", [&]() -> Napi::Value {
     const at::Tensor& self = unwrap(info, 0, "isPinned", "self");
-    return Napi::Boolean::New(info.Env(), (torch::cuda::is_available() && self.is_pinned()));
+    return Napi::Boolean::New(info.Env(), (cudaDevices() > 0 && self.is_pinned()));
   });
 }
 

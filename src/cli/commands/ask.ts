@@ -39,7 +39,7 @@ async function run(args: Options): Promise<number> {
   const [video, question] = args._ as [string, string];
   if (!question.trim()) throw new UsageError('the question is empty');
   if (args.top < 1) throw new UsageError(`--top must be at least 1, got ${args.top}`);
-  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype, device: commandDevice(args.device) }), ClipTokenizer.load()]);
+  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype, device: commandDevice(args.device, args.dtype) }), ClipTokenizer.load()]);
   try {
     requireFusionHead(model, args.checkpoint, 'ask');
     const answersPath = args.answers ?? answerVocabularyBeside(args.checkpoint);

@@ -30,7 +30,7 @@ async function run(args: Options): Promise<number> {
   if (!args.checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp caption --help')");
   if (videos.length === 0) throw new UsageError('give at least one video file to caption');
   if (args.beam < 1) throw new UsageError(`--beam must be at least 1, got ${args.beam}`);
-  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype, device: commandDevice(args.device) }), ClipTokenizer.load()]);
+  const [model, tokenizer] = await Promise.all([loadModelForInference(args.checkpoint, { dtype: args.dtype, device: commandDevice(args.device, args.dtype) }), ClipTokenizer.load()]);
   try {
     requireFusionHead(model, args.checkpoint, 'caption');
     const reader = videoReaderFor(model, { frames: args.frames, fps: args.fps, concurrency: args.concurrency });

@@ -150,7 +150,7 @@ async function run(a: Options): Promise<number> {
     ranked.slice(0, 5).forEach((r, i) => console.log(`  ${i + 1}. ${r.videoId}  ${r.score.toFixed(2)}  "${captionOf.get(r.videoId)}"`));
 
     // Captioning and QA each fine-tune the stage-2 model (docs/TRAINING.md "Captioning and QA").
-    const task = { dir, fusionCheckpoint, base: finetune, tokenizer, progress };
+    const task = { dir, fusionCheckpoint, base: finetune, tokenizer, progress, device };
     let caption: DemoCaptioning | undefined;
     if (a.captionEpochs > 0) {
       say(`demo: caption fine-tuning (caption + sim + align) from the stage-2 model, ${a.captionEpochs} epochs ...`);

@@ -80,7 +80,7 @@ async function run(args: Options): Promise<number> {
   const textList =
     texts !== undefined ? await readTextList(texts) : text !== undefined ? [text.trim()] : [];
   const t0 = Date.now();
-  const model = await loadModelForInference(checkpoint, { dtype, device: commandDevice(args.device) });
+  const model = await loadModelForInference(checkpoint, { dtype, device: commandDevice(args.device, args.dtype) });
   try {
     if (maxWords > model.config.contextLength)
       throw new UsageError(

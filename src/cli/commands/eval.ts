@@ -151,7 +151,7 @@ async function run(args: Options): Promise<number> {
 
   const model = await loadModelForInference(checkpoint, {
     dtype: args.dtype,
-    device: commandDevice(args.device),
+    device: commandDevice(args.device, args.dtype),
   });
   try {
     const frames = args.frames;

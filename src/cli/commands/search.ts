@@ -51,7 +51,7 @@ async function run(args: Options): Promise<number> {
   const maxWords = args.maxWords;
   if (maxWords < 3) throw new UsageError(`--max-words must be at least 3, got ${maxWords}`);
 
-  const device = commandDevice(args.device);
+  const device = commandDevice(args.device, args.dtype);
   const index = await readEmbeddings(indexPath);
   const [model, tokenizer] = await Promise.all([
     loadModelForInference(checkpoint, { dtype: args.dtype, device }),
