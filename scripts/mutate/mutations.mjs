@@ -271,4 +271,11 @@ export const MUTATIONS = [
     edits: [{ find: 'enableGrad(() => underForwardAutocast(chain, () => segments[i]!.run(leaves[i]!)))', replace: 'enableGrad(() => segments[i]!.run(leaves[i]!))' }],
     tests: ['src/torch/activation-checkpoint.test.ts', "--test-name-pattern=forward pass's autocast"],
   },
+  {
+    id: 'trainer-ignores-checkpointing',
+    description: 'trainModel never turns activation checkpointing on (checkpointActivations ignored)',
+    file: 'src/train/trainer.ts',
+    edits: [{ find: '  if (o.checkpointActivations !== undefined) model.setActivationCheckpointing(o.checkpointActivations);\n', replace: '' }],
+    tests: ['src/train/trainer.test.ts', '--test-name-pattern=checkpointActivations'],
+  },
 ];

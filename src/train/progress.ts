@@ -79,14 +79,17 @@ export class Progress {
   }
 
   /**
-   * A run starts at optimizer step `step` (0, or the step of the checkpoint it resumes from):
-   * the metrics file keeps what came before the first line of a later step and loses the rest
+   * A run starts at optimizer step `step` (0, or the step of the checkpoint it resumes from).
+   * From step 0 nothing in an existing metrics file belongs to it: the file is emptied. On a
+   * resume the file keeps what came before the first line of a later step and loses the rest
    * (lines an interrupted run wrote after its last checkpoint, which the resumed run writes again,
    * and a torn last line). Rewritten atomically, so a kill here leaves the old file or the new one.
+   * Call it before the run's first event.
    */
   async startAt(step: number): Promise<void> {
     const path = this.#o.metricsFile;
     if (!path || !existsSync(path)) return;
+    if (step === 0) return writeFileAtomic(path, '');
     const lines = readFileSync(path, 'utf8').split('\n');
     const kept: string[] = [];
     for (const line of lines) {

@@ -110,7 +110,16 @@ describe('trainStage1', () => {
     const plain = fresh(5);
     const ckpt = fresh(5);
     const ra = await run(plain, tmp(), { maxSteps: 4 });
-    const rb = await run(ckpt, tmp(), { maxSteps: 4, checkpointActivations: true });
+    // The setting is on during the steps (else this test would compare two plain runs).
+    const during: boolean[] = [];
+    const watch = new (class extends Progress {
+      override step(...a: Parameters<Progress['step']>): void {
+        during.push(ckpt.activationCheckpointing);
+        super.step(...a);
+      }
+    })({ quiet: true });
+    const rb = await run(ckpt, tmp(), { maxSteps: 4, checkpointActivations: true, progress: watch });
+    assert.deepEqual(during, [true, true, true, true]);
     assert.equal(ckpt.activationCheckpointing, false, 'the model is left as it was');
     assert.equal(rb.losses.length, 4);
     ra.losses.forEach((l, i) => assert.ok(Math.abs(l - rb.losses[i]!) <= 1e-5 * Math.abs(l), `step ${i}: loss ${l} vs ${rb.losses[i]}`));

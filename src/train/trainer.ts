@@ -148,7 +148,6 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
   const progress = o.progress ?? new Progress({ quiet: rank !== 0 });
   if (rank === 0) mkdirSync(o.outDir, { recursive: true });
   if (rank === 0 && answers) await writeAnswerVocabulary(join(o.outDir, ANSWER_VOCABULARY_FILE), answers);
-  if (qa?.outOfVocabulary) progress.event('out-of-vocabulary', { left: qa.outOfVocabulary, kept: samples.length, vocabulary: answers!.size });
 
   const amp = o.amp;
   if (amp !== undefined && !(amp in AMP_DTYPES))
@@ -166,6 +165,8 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainResult> {
     if (rank === 0) await progress.startAt(0);
     dist.broadcastParameters(params);
   }
+  // After startAt, which cuts the metrics file back: the run's own events come after it.
+  if (qa?.outOfVocabulary) progress.event('out-of-vocabulary', { left: qa.outOfVocabulary, kept: samples.length, vocabulary: answers!.size });
 
   const save = async (position: TrainState['position']) => {
     if (rank === 0) await saveTrainingCheckpoint(o.outDir, model, optimizer, { step, position, settingsHash, amp: amp ?? 'off' }, scaler);
