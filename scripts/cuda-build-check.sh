@@ -10,7 +10,8 @@
 # The wheels (~2.3 GB) are unpacked once into T2VLP_CUDA_WHEELS (default ~/.cache/t2vlp/cuda-wheels).
 # The build happens in a copy of the working tree, so the checkout's own (CPU) build is untouched.
 # Needs git, python3 with the CPU torch (for its version), unzip and network access to PyPI.
-# Exit status: 0 passed; 1 failed; 3 the wheels could not be downloaded (nothing was checked).
+# Exit status: 0 passed; 1 failed (a wheel missing from a reachable PyPI included); 3 PyPI could
+# not be reached (nothing was checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -19,14 +20,24 @@ CACHE=${T2VLP_CUDA_WHEELS:-$HOME/.cache/t2vlp/cuda-wheels}
 ROOT=$CACHE/torch-$VERSION
 # PyPI itself: not this machine's local wheel folders, which hold the CPU build.
 pipi() { PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= python3 -m pip "$@"; }
+# A failed download: 3 when PyPI cannot be reached at all (a small wheel does not come either), else 1.
+download_failed() {
+  local probe
+  probe=$(mktemp -d)
+  if pipi download six --no-deps --only-binary=:all: -d "$probe" -q >/dev/null 2>&1; then
+    rm -rf "$probe"
+    echo "cuda-build-check: PyPI is reachable but $1 could not be downloaded" >&2
+    exit 1
+  fi
+  rm -rf "$probe"
+  echo "cuda-build-check: PyPI cannot be reached ($1 not downloaded); nothing checked" >&2
+  exit 3
+}
 
 if [ ! -f "$ROOT/.complete" ]; then
   echo "cuda-build-check: downloading torch $VERSION (CUDA) and its nvidia wheels into $ROOT"
   rm -rf "$ROOT" && mkdir -p "$ROOT/dl"
-  if ! pipi download "torch==$VERSION" --no-deps --only-binary=:all: -d "$ROOT/dl" -q; then
-    echo "cuda-build-check: could not download torch $VERSION from PyPI; nothing checked" >&2
-    exit 3
-  fi
+  pipi download "torch==$VERSION" --no-deps --only-binary=:all: -d "$ROOT/dl" -q || download_failed "torch $VERSION"
   whl=$(ls "$ROOT"/dl/torch-*.whl)
   # The CUDA packages torch requires (cuda-toolkit[...], nvidia-*), without their markers.
   mapfile -t deps < <(unzip -p "$whl" "torch-$VERSION.dist-info/METADATA" |
@@ -34,10 +45,7 @@ if [ ! -f "$ROOT/.complete" ]; then
     sed 's/^cuda-toolkit\[/cuda-toolkit[nvcc,cccl,/')
   # (the nvcc and cccl packages bring crt/ and nv/, which the CUDA runtime headers include.)
   [ ${#deps[@]} -gt 0 ] || { echo "cuda-build-check: $whl is not a CUDA build (no nvidia dependencies)" >&2; exit 1; }
-  if ! pipi download "${deps[@]}" --only-binary=:all: -d "$ROOT/dl" -q; then
-    echo "cuda-build-check: could not download ${deps[*]}; nothing checked" >&2
-    exit 3
-  fi
+  pipi download "${deps[@]}" --only-binary=:all: -d "$ROOT/dl" -q || download_failed "${deps[*]}"
   (cd "$ROOT" && unzip -q -o "$whl" 'torch/include/*' 'torch/lib/*' && for w in dl/nvidia_*.whl; do unzip -q -o "$w" 'nvidia/*'; done)
   rm -rf "$ROOT/dl"
   touch "$ROOT/.complete"

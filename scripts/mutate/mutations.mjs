@@ -259,9 +259,9 @@ export const MUTATIONS = [
   },
   {
     id: 'inference-workspace-is-bias',
-    description: "the inference path's workspaces made with contiguous(): with one row they are the bias parameters themselves",
+    description: "the inference path's workspaces made from the bias with contiguous(): with one row they are the bias parameters themselves",
     file: 'src/model/transformer.ts',
-    edits: [{ find: "expand(r.numel / w, -1).clone(); // weights' dtype and device", replace: "expand(r.numel / w, -1).contiguous(); // weights' dtype and device" }],
+    edits: [{ find: 'withDevice(r.device, () => empty([r.numel / w, b.shape[0]!], b.dtype))', replace: 'b.reshape(1, -1).expand(r.numel / w, -1).contiguous()' }],
     tests: ['src/model/transformer.test.ts', '--test-name-pattern=single row'],
   },
   {

@@ -12,7 +12,7 @@
  * positions are shared by all samples ([P]: the class tokens of a video's frames) or chosen per
  * sample ([N, P]: each caption's end-of-text token).
  */
-import { arange, autocastState, isGradEnabled, isQuantized, nn, scope, type Tensor } from '../torch/index.js';
+import { arange, autocastState, empty, isGradEnabled, isQuantized, nn, scope, withDevice, type Tensor } from '../torch/index.js';
 
 const F = nn.functional;
 const QUICK_GELU = 1.702;
@@ -200,17 +200,19 @@ export class Transformer extends nn.Module {
       const r = x.contiguous().clone(); // the stream; x is the caller's and stays untouched
       const [w] = r.shape.slice(-1) as [number];
       const last = o.lastQueries ? to - 1 : to; // a last block at selected queries runs on its own
-      // clone, not contiguous: with one row the expanded bias is already contiguous, and the workspace would be the bias itself
-      const ws = (b: nn.Parameter) => b.reshape(1, -1).expand(r.numel / w, -1).clone(); // weights' dtype and device
-      const first = this.resblocks.at(from);
-      const hidden = ws(first.mlp.c_fc.bias!); // [N·L, 4W]
-      const qkv = ws(first.attn.in_proj_bias); // [N·L, 3W]
-      for (let i = from; i < last; i++) {
-        residualStep(this.resblocks.at(i), r, o.attnMask, hidden, qkv);
-        o.onBlock?.(i, r.clone()); // a copy: r changes with the next block
+      if (last > from) {
+        // Uninitialised (every use overwrites them), in the weights' dtype, on the stream's device.
+        const ws = (b: nn.Parameter) => withDevice(r.device, () => empty([r.numel / w, b.shape[0]!], b.dtype));
+        const first = this.resblocks.at(from);
+        const hidden = ws(first.mlp.c_fc.bias!); // [N·L, 4W]
+        const qkv = ws(first.attn.in_proj_bias); // [N·L, 3W]
+        for (let i = from; i < last; i++) {
+          residualStep(this.resblocks.at(i), r, o.attnMask, hidden, qkv);
+          o.onBlock?.(i, r.clone()); // a copy: r changes with the next block
+        }
+        hidden.dispose();
+        qkv.dispose();
       }
-      hidden.dispose();
-      qkv.dispose();
       if (last === to) return r;
       const out = this.resblocks.at(last).forward(r, o.attnMask, o.lastQueries);
       o.onBlock?.(last, out);

@@ -44,6 +44,17 @@ describe('cuda.memoryStats', () => {
   });
 });
 
+describe('cuda.indexOf', () => {
+  it("'cuda' is device 0 and 'cuda:N' is N where they exist; the CPU and missing devices are refused", () => {
+    assert.throws(() => cuda.indexOf('cpu'), (e: unknown) => e instanceof DeviceError && /cuda.indexOf: 'cpu' has no CUDA allocator/.test(e.message));
+    if (cuda.isAvailable()) {
+      assert.equal(cuda.indexOf('cuda'), 0);
+      assert.equal(cuda.indexOf(`cuda:${cuda.deviceCount() - 1}`), cuda.deviceCount() - 1);
+    }
+    assert.throws(() => cuda.indexOf(`cuda:${cuda.deviceCount()}`), (e: unknown) => e instanceof DeviceError);
+  });
+});
+
 describe('hostMemory', () => {
   it('reports RSS now and its peak, which a reset brings back near the current RSS', () => {
     const big = Buffer.alloc(256 * MiB, 1);

@@ -77,6 +77,8 @@ function cudaIndex(device: Device | string | number, where: string): number {
 export const cuda = {
   isAvailable: (): boolean => native.cudaDeviceCount() > 0,
   deviceCount: (): number => native.cudaDeviceCount(),
+  /** The index of a CUDA device ('cuda' is 0, 'cuda:N' is N), checked to exist. */
+  indexOf: (device: Device | string): number => cudaIndex(device, 'cuda.indexOf'),
   /**
    * Whether float32 matmuls (cuBLAS) and convolutions (cuDNN) may use TF32 tensor cores: faster,
    * about 1e-3 relative precision. libtorch's defaults: matmul false, convolution true.

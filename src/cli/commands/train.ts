@@ -149,7 +149,7 @@ async function run(a: Options): Promise<number> {
       port: env.masterPort,
       timeoutMs: 120_000,
       backend,
-      deviceIndex: device === 'cpu' ? undefined : device === 'cuda' ? 0 : Number(device.slice(5)),
+      deviceIndex: device === 'cpu' ? undefined : cuda.indexOf(device),
     });
     // Fault injection for the launcher's tests: this rank dies right after joining the group.
     if (process.env.T2VLP_FAULT_EXIT_RANK === String(env.rank)) process.exit(3);
