@@ -47,10 +47,11 @@ interface Side {
 
 const GiB = 2 ** 30;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const positiveInt = (name: string, dflt: number): number => {
+/** An integer setting from the environment, at least `min`. */
+const intSetting = (name: string, dflt: number, min = 1): number => {
   const v = Number(process.env[name] ?? dflt);
-  if (!Number.isInteger(v) || v < (name === 'T2VLP_BENCH_WARMUP' ? 0 : 1))
-    throw new RangeError(`train-step-vs-pytorch bench: ${name} must be a ${name === 'T2VLP_BENCH_WARMUP' ? 'non-negative' : 'positive'} integer, got '${process.env[name]}'`);
+  if (!Number.isInteger(v) || v < min)
+    throw new RangeError(`train-step-vs-pytorch bench: ${name} must be an integer >= ${min}, got '${process.env[name]}'`);
   return v;
 };
 
@@ -86,11 +87,11 @@ function runPyTorch(c: Config): Record<string, unknown> | null {
 }
 
 export default async function bench(): Promise<void> {
-  const threads = positiveInt('T2VLP_BENCH_SIDE_THREADS', 2);
-  const steps = positiveInt('T2VLP_BENCH_STEPS', 2);
-  const warmup = positiveInt('T2VLP_BENCH_WARMUP', 1);
-  const rounds = positiveInt('T2VLP_BENCH_SIDE_ROUNDS', 1);
-  const batch = positiveInt('T2VLP_BENCH_BATCH', 2);
+  const threads = intSetting('T2VLP_BENCH_SIDE_THREADS', 2);
+  const steps = intSetting('T2VLP_BENCH_STEPS', 2);
+  const warmup = intSetting('T2VLP_BENCH_WARMUP', 1, 0);
+  const rounds = intSetting('T2VLP_BENCH_SIDE_ROUNDS', 1);
+  const batch = intSetting('T2VLP_BENCH_BATCH', 2);
   const tiny = process.env.T2VLP_BENCH_TINY === '1';
   const config: Config = { batch, precision: 'float32', checkpointing: false, device: 'cpu', steps, warmup, threads, ...(tiny ? { model: TINY } : {}) };
   const sizes = tiny ? 'TINY sizes (2 frames of 32 px; a check of the runner, not a measurement)' : 'ViT-B/16, 12 frames × 224²';
@@ -98,6 +99,11 @@ export default async function bench(): Promise<void> {
     `stage-1 training step, t2vlp vs PyTorch (bench/py/t2vlp_train_step.py): batch ${batch}, float32, CPU, ${sizes}, 32 tokens, ` +
       `${threads} thread(s) each; ${rounds} process(es) per side, alternating, each ${warmup} warm-up + ${steps} timed step(s)`,
   );
+  // Probed first: round 0 runs t2vlp's side (minutes at full size) before PyTorch's.
+  if (spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
+    console.log('PyTorch comparison skipped (python3 with torch not available)');
+    return;
+  }
   const ours: Side = { cpu: [], wall: [], peakRssBytes: [], baseRssBytes: [], loss: [] };
   const theirs: Side = { cpu: [], wall: [], peakRssBytes: [], baseRssBytes: [], loss: [] };
   let torchVersion = '';

@@ -115,6 +115,15 @@ describe('t2vlp ask', () => {
     const lines = r.out.split('\n');
     assert.equal(lines.length, 4); // header + the 3 answers of the vocabulary
     assert.deepEqual(lines.slice(1).map((l) => l.replace(/^\s*\d+\s+[\d.]+\s+/, '')).sort(), ['a red ball', 'dog', 'two men']);
+    // A missing or malformed file: the message names the flag and the file.
+    const missing = await runCli(['ask', '--checkpoint', ckpt, video(1), 'what is it?', '--answers', join(dir, 'none.json')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /^t2vlp ask: --answers '.*none\.json' does not exist/);
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '[1, 2]');
+    const malformed = await runCli(['ask', '--checkpoint', ckpt, video(1), 'what is it?', '--answers', bad]);
+    assert.equal(malformed.code, 1);
+    assert.match(malformed.err, /^t2vlp ask: --answers '.*bad\.json': /);
   });
 
   test('errors: a stage-1 checkpoint, a missing question', async () => {

@@ -6,9 +6,10 @@
  * `t2vlp train` writes the vocabulary it trained with beside its model, and that one is used
  * when --answers is not given.
  */
+import { existsSync } from 'node:fs';
 import { ClipTokenizer } from '../../data/index.js';
-import { answerQuestion, loadModelForInference, requireFusionHead, videoReaderFor } from '../../inference/index.js';
-import { answerVocabularyBeside, readAnswerVocabulary } from '../../model/index.js';
+import { answerQuestion, InferenceError, loadModelForInference, requireFusionHead, videoReaderFor } from '../../inference/index.js';
+import { answerVocabularyBeside, readAnswerVocabulary, type AnswerVocabulary } from '../../model/index.js';
 import { UsageError, type Args, type CommandSpec } from '../args.js';
 import { defineCommand } from '../command.js';
 import { DEVICE_OPTION, DTYPE_OPTION, MAX_WORDS_OPTION, VIDEO_INPUT_OPTIONS } from '../options.js';
@@ -33,6 +34,17 @@ const spec = {
 } as const satisfies CommandSpec;
 type Options = Args<typeof spec.options>;
 
+/** The answer vocabulary at `path`, with errors that name --answers (or the file found beside the checkpoint). */
+async function answerVocabularyFor(path: string, fromFlag: boolean, tokenizer: ClipTokenizer): Promise<AnswerVocabulary> {
+  const what = fromFlag ? `--answers '${path}'` : `the answer vocabulary beside the checkpoint, '${path}'`;
+  if (!existsSync(path)) throw new InferenceError('NOT_FOUND', `${what} does not exist; pass an ans2label JSON such as DIR/qa/train_ans2label.json`);
+  try {
+    return await readAnswerVocabulary(path, (t) => tokenizer.encode(t));
+  } catch (e) {
+    throw new InferenceError('BAD_OPTION', `${what}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 async function run(args: Options): Promise<number> {
   if (!args.checkpoint) throw new UsageError("--checkpoint is required (see 't2vlp ask --help')");
   if (args._.length !== 2) throw new UsageError(`expected a video and a question, got ${args._.length} argument(s) (quote the question)`);
@@ -43,7 +55,7 @@ async function run(args: Options): Promise<number> {
   try {
     requireFusionHead(model, args.checkpoint, 'ask');
     const answersPath = args.answers ?? answerVocabularyBeside(args.checkpoint);
-    const answers = answersPath ? await readAnswerVocabulary(answersPath, (t) => tokenizer.encode(t)) : undefined;
+    const answers = answersPath ? await answerVocabularyFor(answersPath, args.answers !== undefined, tokenizer) : undefined;
     const reader = videoReaderFor(model, { frames: args.frames, fps: args.fps, concurrency: args.concurrency });
     const r = await answerQuestion(model, tokenizer, reader, video, question, { top: args.top, maxWords: args.maxWords, answers });
     if (args.json) {

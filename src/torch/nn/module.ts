@@ -8,7 +8,7 @@ import { noGrad } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { BufferTensor, Parameter } from './parameter.js';
-import { Int8Weight, int8WeightOf, releaseInt8Weight, setInt8Weight } from '../precision/int8-weights.js';
+import { releaseInt8Weight, requantizeInt8Weight } from '../precision/int8-weights.js';
 
 export interface LoadReport {
   missing: string[];
@@ -126,11 +126,7 @@ export class Module {
         const s = src.get(k);
         if (s && fmt(s.shape) === fmt(t.shape)) {
           t.copy_(s);
-          // An int8 copy (dynamic quantization) is made from the float32 values: redo it.
-          if (int8WeightOf(t)) {
-            releaseInt8Weight(t);
-            setInt8Weight(t, new Int8Weight(t));
-          }
+          requantizeInt8Weight(t); // an int8 copy (dynamic quantization) is made from the float32 values
           report.loaded++;
         }
       }

@@ -39,6 +39,13 @@ const registry = new WeakMap<Tensor, Int8Weight>();
 export const int8WeightOf = (weight: Tensor): Int8Weight | undefined => registry.get(weight);
 export const setInt8Weight = (weight: Tensor, q: Int8Weight): void => void registry.set(weight, q);
 export const deleteInt8Weight = (weight: Tensor): void => void registry.delete(weight);
+/** After `weight`'s float32 values changed in place: its int8 copy, if it has one, made again from them. */
+export function requantizeInt8Weight(weight: Tensor): void {
+  if (!int8WeightOf(weight)) return;
+  releaseInt8Weight(weight);
+  setInt8Weight(weight, new Int8Weight(weight));
+}
+
 /** Frees and forgets the int8 copy of `weight`, if any. */
 export function releaseInt8Weight(weight: Tensor): void {
   registry.get(weight)?.dispose();
